@@ -1,0 +1,71 @@
+//! The subcommands: what `movielens serve|import|generate|openapi` do.
+
+use std::process::ExitCode;
+
+use anyhow::Context;
+
+use crate::config::{Cli, Command, DbConfig, GenerateConfig, ImportConfig, ServeConfig};
+use crate::db::Db;
+use crate::import::{self, download, generate, source, ImportOptions};
+use crate::startup::{self, Application};
+
+pub fn run(cli: Cli) -> ExitCode {
+    crate::telemetry::init(cli.log_format);
+    let result = match cli.command.unwrap_or(Command::Serve(cli.serve)) {
+        Command::Serve(serve_config) => serve(&cli.db, &serve_config),
+        Command::Import(import_config) => import(&cli.db, &import_config),
+        Command::Generate(generate_config) => generate(&generate_config),
+        Command::Openapi => {
+            println!("{}", crate::api::spec_json());
+            Ok(())
+        }
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("error: {err:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn serve(db_config: &DbConfig, serve_config: &ServeConfig) -> anyhow::Result<()> {
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    runtime.block_on(async {
+        let app = Application::build(db_config, serve_config).await?;
+        app.run_until_stopped(startup::shutdown_signal()).await?;
+        tracing::info!("stopped");
+        Ok(())
+    })
+}
+
+fn import(db_config: &DbConfig, config: &ImportConfig) -> anyhow::Result<()> {
+    // One connection: the import is a single transaction on it.
+    let db = Db::open(&DbConfig { pool_size: 1, ..db_config.clone() }).context("opening the database")?;
+    let options = ImportOptions { replace: config.replace, progress: true };
+    let summary = match (&config.path, config.dataset) {
+        (Some(path), _) => import::import(&db, source::open_path(path)?.as_mut(), options)?,
+        (None, Some(dataset)) => {
+            let (_download, mut zip) = download::fetch(&config.dataset_base_url, dataset, options.progress)?;
+            import::import(&db, &mut zip, options)?
+        }
+        (None, None) => anyhow::bail!("give a PATH or --dataset"),
+    };
+    println!("{summary}");
+    Ok(())
+}
+
+fn generate(config: &GenerateConfig) -> anyhow::Result<()> {
+    let started = std::time::Instant::now();
+    generate::write_to_dir(&config.shape, &config.out)?;
+    println!(
+        "Wrote {} movies, {} users, {} ratings and {} tags to {} in {:.2} s",
+        config.shape.movies,
+        config.shape.users,
+        config.shape.ratings,
+        config.shape.tags,
+        config.out.display(),
+        started.elapsed().as_secs_f64()
+    );
+    Ok(())
+}

@@ -1,0 +1,154 @@
+//! Command-line and environment configuration: one clap tree, every flag also a `MOVIELENS_*` variable.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::import::generate::GeneratorConfig;
+
+#[derive(Debug, Parser)]
+#[command(name = "movielens", version, about = "A REST server for the MovieLens data set, over SQLite.")]
+pub struct Cli {
+    #[command(flatten)]
+    pub db: DbConfig,
+
+    /// Log output format.
+    #[arg(long, env = "MOVIELENS_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text, global = true)]
+    pub log_format: LogFormat,
+
+    #[command(subcommand)]
+    pub command: Option<Command>,
+
+    /// `serve` options, so that `movielens --bind ...` works without naming the subcommand.
+    #[command(flatten)]
+    pub serve: ServeConfig,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Serve the REST API (the default when no subcommand is given).
+    Serve(ServeConfig),
+    /// Import a MovieLens data set (a folder, a .zip, or an official download) into the database.
+    Import(ImportConfig),
+    /// Write a synthetic data set in MovieLens CSV format.
+    Generate(GenerateConfig),
+    /// Print the OpenAPI specification as JSON.
+    Openapi,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+/// Where the database lives and how its connections are pooled.
+#[derive(Debug, Clone, Args)]
+pub struct DbConfig {
+    /// SQLite database file; created and migrated if missing.
+    #[arg(id = "db", long = "db", env = "MOVIELENS_DB", default_value = "movielens.db", global = true)]
+    pub path: PathBuf,
+
+    /// Connections kept in the pool; readers never wait on one another below this many.
+    #[arg(
+        id = "db_pool_size",
+        long = "db-pool-size",
+        env = "MOVIELENS_DB_POOL_SIZE",
+        default_value_t = 8,
+        global = true
+    )]
+    pub pool_size: u32,
+
+    /// Seconds a pooled connection is reused before it is replaced (Django's CONN_MAX_AGE).
+    #[arg(
+        id = "db_conn_max_age",
+        long = "db-conn-max-age",
+        env = "MOVIELENS_DB_CONN_MAX_AGE",
+        default_value_t = 600,
+        global = true
+    )]
+    pub conn_max_age_secs: u64,
+}
+
+impl DbConfig {
+    pub fn at(path: impl Into<PathBuf>) -> Self {
+        Self { path: path.into(), pool_size: 8, conn_max_age_secs: 600 }
+    }
+
+    pub fn conn_max_age(&self) -> Duration {
+        Duration::from_secs(self.conn_max_age_secs)
+    }
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct ServeConfig {
+    /// Address to listen on.
+    #[arg(long, env = "MOVIELENS_BIND", default_value = "127.0.0.1:8000")]
+    pub bind: SocketAddr,
+
+    /// A MovieLens folder or .zip to import when the database holds no movies (default: the demo data).
+    #[arg(long, env = "MOVIELENS_DATA")]
+    pub data: Option<PathBuf>,
+
+    /// Seconds to let in-flight requests finish after SIGINT or SIGTERM.
+    #[arg(long, env = "MOVIELENS_SHUTDOWN_GRACE", default_value_t = 10)]
+    pub shutdown_grace_secs: u64,
+}
+
+impl ServeConfig {
+    pub fn on(bind: SocketAddr) -> Self {
+        Self { bind, data: None, shutdown_grace_secs: 10 }
+    }
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct ImportConfig {
+    /// A MovieLens folder (movies.csv, ratings.csv, tags.csv, links.csv) or a GroupLens .zip.
+    #[arg(env = "MOVIELENS_IMPORT_PATH", required_unless_present = "dataset", conflicts_with = "dataset")]
+    pub path: Option<PathBuf>,
+
+    /// Download an official GroupLens data set and import it.
+    #[arg(long, env = "MOVIELENS_IMPORT_DATASET", value_enum)]
+    pub dataset: Option<Dataset>,
+
+    /// Replace the data already in the database (otherwise the import refuses to run).
+    #[arg(long, env = "MOVIELENS_IMPORT_REPLACE")]
+    pub replace: bool,
+
+    /// Where `--dataset` downloads from; point it at a mirror if GroupLens is out of reach.
+    #[arg(long, env = "MOVIELENS_DATASET_BASE_URL", default_value = "https://files.grouplens.org/datasets/movielens")]
+    pub dataset_base_url: String,
+}
+
+/// The official GroupLens releases that `import --dataset` knows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Dataset {
+    #[value(name = "ml-latest-small")]
+    MlLatestSmall,
+    #[value(name = "ml-25m")]
+    Ml25m,
+    #[value(name = "ml-32m")]
+    Ml32m,
+}
+
+impl Dataset {
+    pub fn name(self) -> &'static str {
+        match self {
+            Dataset::MlLatestSmall => "ml-latest-small",
+            Dataset::Ml25m => "ml-25m",
+            Dataset::Ml32m => "ml-32m",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct GenerateConfig {
+    /// Folder to write movies.csv, ratings.csv, tags.csv and links.csv into (created if missing).
+    #[arg(long, env = "MOVIELENS_GENERATE_OUT")]
+    pub out: PathBuf,
+
+    #[command(flatten)]
+    pub shape: GeneratorConfig,
+}

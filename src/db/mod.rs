@@ -1,0 +1,101 @@
+//! The SQLite layer: a pool of connections, embedded migrations, and the one helper every
+//! statement passes through (`Db::run` from async code, `Db::with_conn` from blocking code).
+
+pub mod migrations;
+pub mod statements;
+
+use std::path::{Path, PathBuf};
+
+use r2d2::ManageConnection;
+use r2d2_sqlite::SqliteConnectionManager;
+use rusqlite::Connection;
+
+use crate::config::DbConfig;
+
+pub type Pool = r2d2::Pool<SqliteConnectionManager>;
+
+#[derive(Debug, thiserror::Error)]
+pub enum DbError {
+    #[error("no database connection available: {0}")]
+    Pool(#[from] r2d2::Error),
+    #[error(transparent)]
+    Sqlite(#[from] rusqlite::Error),
+    #[error("database task failed: {0}")]
+    Join(#[from] tokio::task::JoinError),
+}
+
+/// Milliseconds a statement waits for a lock held by another writer before giving up with SQLITE_BUSY.
+const BUSY_TIMEOUT_MS: u32 = 5_000;
+
+/// Settings applied to every connection as it is opened. WAL lets readers run beside the single
+/// writer; `synchronous = NORMAL` is durable in WAL mode except for the last commits on power loss.
+fn configure(conn: &mut Connection) -> rusqlite::Result<()> {
+    conn.busy_timeout(std::time::Duration::from_millis(BUSY_TIMEOUT_MS.into()))?;
+    conn.pragma_update(None, "journal_mode", "WAL")?;
+    conn.pragma_update(None, "synchronous", "NORMAL")?;
+    conn.pragma_update(None, "foreign_keys", true)?;
+    statements::record_on(conn);
+    Ok(())
+}
+
+/// A handle to the database: cheap to clone, shared by every request, job and command.
+#[derive(Clone)]
+pub struct Db {
+    pool: Pool,
+    path: PathBuf,
+}
+
+impl Db {
+    /// Opens (creating if needed) the database file and applies any pending migrations.
+    pub fn open(config: &DbConfig) -> Result<Self, DbError> {
+        let manager = SqliteConnectionManager::file(&config.path).with_init(configure);
+        // Migrate on a connection of our own first: a bad path fails here at once, with SQLite's
+        // reason, instead of in the pool's retry loop.
+        let mut first = manager.connect().map_err(|err| DbError::Sqlite(err))?;
+        migrations::apply(&mut first)?;
+        let pool = r2d2::Pool::builder()
+            .max_size(config.pool_size.max(1))
+            // Connections open on demand; a fresh start costs one connection, not the whole pool.
+            .min_idle(Some(0))
+            .max_lifetime(Some(config.conn_max_age()))
+            .build_unchecked(manager);
+        Ok(Self { pool, path: config.path.clone() })
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Runs `work` on a pooled connection on the calling thread. For blocking contexts only
+    /// (commands, jobs, `spawn_blocking`); async code uses [`Db::run`].
+    pub fn with_conn<T, E>(&self, work: impl FnOnce(&mut Connection) -> Result<T, E>) -> Result<T, E>
+    where
+        E: From<DbError>,
+    {
+        let mut conn = self.pool.get().map_err(DbError::from)?;
+        work(&mut conn)
+    }
+
+    /// Runs `work` on a pooled connection on tokio's blocking threads, so that SQLite never
+    /// stalls the async workers. Each call is a `db` tracing span with its statement count.
+    pub async fn run<T, E>(
+        &self,
+        operation: &'static str,
+        work: impl FnOnce(&mut Connection) -> Result<T, E> + Send + 'static,
+    ) -> Result<T, E>
+    where
+        T: Send + 'static,
+        E: From<DbError> + Send + 'static,
+    {
+        let db = self.clone();
+        let span = tracing::debug_span!("db", operation, statements = tracing::field::Empty);
+        tokio::task::spawn_blocking(move || {
+            let _entered = span.enter();
+            let (result, counted) = statements::count(|| db.with_conn(work));
+            span.record("statements", counted.statements);
+            result
+        })
+        .await
+        .map_err(DbError::from)?
+    }
+}

@@ -1,0 +1,281 @@
+//! The bulk load itself: one transaction, secondary indexes rebuilt once at the end, and every
+//! row checked before it is written.
+
+use std::collections::{HashMap, HashSet};
+use std::time::{Instant, SystemTime, UNIX_EPOCH};
+
+use rusqlite::{params, Connection, Transaction, TransactionBehavior};
+
+use super::records::CsvRows;
+use super::source::{DataFile, DatasetSource};
+use super::{ImportError, ImportOptions, ImportSummary};
+
+/// Page cache for the load, in KiB (SQLite's negative `cache_size`). Index builds sort within it.
+const BULK_CACHE_KIB: i64 = 128 * 1024;
+/// SQLite's default page cache, restored on the pooled connection afterwards.
+const DEFAULT_CACHE_KIB: i64 = 2_000;
+/// Tables the import fills, children first, so that deleting in this order never orphans a row.
+const DATA_TABLES: [&str; 6] = ["tags", "ratings", "links", "movie_genres", "movies", "genres"];
+
+pub fn load(
+    conn: &mut Connection,
+    source: &mut dyn DatasetSource,
+    options: ImportOptions,
+) -> Result<ImportSummary, ImportError> {
+    // Foreign keys are checked here row by row (to name the line); SQLite's own check would only
+    // repeat that work. The pragma cannot change inside a transaction, so it wraps it.
+    conn.pragma_update(None, "foreign_keys", false)?;
+    conn.pragma_update(None, "cache_size", -BULK_CACHE_KIB)?;
+    let result = load_in_transaction(conn, source, options);
+    conn.pragma_update(None, "cache_size", -DEFAULT_CACHE_KIB)?;
+    conn.pragma_update(None, "foreign_keys", true)?;
+    let summary = result?;
+    // The load went through the write-ahead log; copy it into the database and shrink the log
+    // file now, rather than leave a file as large as the data set beside it.
+    conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))?;
+    Ok(summary)
+}
+
+fn load_in_transaction(
+    conn: &mut Connection,
+    source: &mut dyn DatasetSource,
+    options: ImportOptions,
+) -> Result<ImportSummary, ImportError> {
+    let started = Instant::now();
+    let started_at = unix_now();
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    make_room(&tx, options.replace)?;
+
+    // Building an index once over sorted keys is far faster than updating it row by row.
+    let indexes = take_secondary_indexes(&tx)?;
+    let mut loader = Loader::new(&tx);
+    for file in DataFile::LOAD_ORDER {
+        let (reader, bar) = super::progress::track(options.progress, file, source.open(file)?);
+        let mut rows = CsvRows::new(file, reader)?;
+        match file {
+            DataFile::Movies => loader.movies(&mut rows)?,
+            DataFile::Links => loader.links(&mut rows)?,
+            DataFile::Ratings => loader.ratings(&mut rows)?,
+            DataFile::Tags => loader.tags(&mut rows)?,
+        }
+        bar.finish();
+    }
+    for sql in &indexes {
+        tx.execute_batch(sql)?;
+    }
+    // Planner statistics for the new data; the limit keeps this quick on tens of millions of rows.
+    tx.execute_batch("PRAGMA analysis_limit = 1000; ANALYZE;")?;
+
+    let mut summary = loader.summary;
+    summary.source = source.describe();
+    tx.execute(
+        "INSERT INTO data_imports (source_kind, source, movies, genres, ratings, tags, links, started_at, finished_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+        params![
+            source.kind().as_str(),
+            summary.source,
+            summary.movies,
+            summary.genres,
+            summary.ratings,
+            summary.tags,
+            summary.links,
+            started_at,
+            unix_now()
+        ],
+    )?;
+    tx.commit()?;
+    summary.elapsed = started.elapsed();
+    Ok(summary)
+}
+
+/// Refuses to load over existing data unless replacing, in which case it deletes that data.
+fn make_room(tx: &Transaction, replace: bool) -> Result<(), ImportError> {
+    let (movies, ratings): (i64, i64) =
+        tx.query_row("SELECT (SELECT count(*) FROM movies), (SELECT EXISTS (SELECT 1 FROM ratings))", [], |row| {
+            Ok((row.get(0)?, row.get(1)?))
+        })?;
+    let holds_data = DATA_TABLES
+        .iter()
+        .map(|table| tx.query_row(&format!("SELECT EXISTS (SELECT 1 FROM {table})"), [], |row| row.get::<_, bool>(0)))
+        .collect::<Result<Vec<_>, _>>()?
+        .contains(&true);
+    if !holds_data {
+        return Ok(());
+    }
+    if !replace {
+        let ratings =
+            if ratings == 0 { 0 } else { tx.query_row("SELECT count(*) FROM ratings", [], |row| row.get(0))? };
+        return Err(ImportError::NotEmpty { movies, ratings });
+    }
+    for table in DATA_TABLES {
+        tx.execute(&format!("DELETE FROM {table}"), [])?;
+    }
+    Ok(())
+}
+
+/// Drops the indexes of the data tables (keeping those behind UNIQUE constraints) and returns
+/// the SQL that recreates them, exactly as the migrations wrote it.
+fn take_secondary_indexes(tx: &Transaction) -> Result<Vec<String>, ImportError> {
+    let mut statement = tx.prepare(
+        "SELECT name, sql FROM sqlite_schema
+         WHERE type = 'index' AND sql IS NOT NULL AND tbl_name IN ('movies', 'movie_genres', 'ratings', 'tags', 'links')
+         ORDER BY rowid",
+    )?;
+    let indexes = statement
+        .query_map([], |row| Ok((row.get::<_, String>(0)?, row.get::<_, String>(1)?)))?
+        .collect::<Result<Vec<_>, _>>()?;
+    for (name, _) in &indexes {
+        tx.execute_batch(&format!("DROP INDEX \"{name}\""))?;
+    }
+    Ok(indexes.into_iter().map(|(_, sql)| sql).collect())
+}
+
+fn unix_now() -> i64 {
+    SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |elapsed| elapsed.as_secs() as i64)
+}
+
+/// The year MovieLens puts at the end of a title: 'Heat (1995)', 'Death Note (2006–2007)'.
+pub fn year_from_title(title: &str) -> Option<i64> {
+    let inner = title.trim_end().strip_suffix(')')?.rsplit_once('(')?.1;
+    let (year, rest) = inner.split_at_checked(4)?;
+    let range_end = rest.strip_prefix('-').or_else(|| rest.strip_prefix('–'));
+    let is_year_range = range_end.is_some_and(|end| end.is_empty() || end.bytes().all(|b| b.is_ascii_digit()));
+    if !(rest.is_empty() || is_year_range) || !year.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    year.parse().ok()
+}
+
+/// Row-by-row loading, with what later files are checked against.
+struct Loader<'t> {
+    tx: &'t Transaction<'t>,
+    /// movieId → the movies.csv line that defined it.
+    movies: HashMap<i64, u64>,
+    genres: HashMap<String, i64>,
+    linked: HashSet<i64>,
+    summary: ImportSummary,
+}
+
+impl<'t> Loader<'t> {
+    fn new(tx: &'t Transaction<'t>) -> Self {
+        Self {
+            tx,
+            movies: HashMap::new(),
+            genres: HashMap::new(),
+            linked: HashSet::new(),
+            summary: ImportSummary::default(),
+        }
+    }
+
+    fn movies(&mut self, rows: &mut CsvRows) -> Result<(), ImportError> {
+        let mut insert_movie = self.tx.prepare("INSERT INTO movies (movie_id, title, year) VALUES (?1, ?2, ?3)")?;
+        let mut insert_genre = self.tx.prepare("INSERT INTO genres (name) VALUES (?1)")?;
+        let mut insert_pair = self.tx.prepare("INSERT INTO movie_genres (movie_id, genre_id) VALUES (?1, ?2)")?;
+        let mut genre_ids = Vec::new();
+        while let Some(row) = rows.next_row()? {
+            let movie_id = row.id(0)?;
+            let title = row.text(1)?;
+            let genres = row.text(2)?;
+            if title.trim().is_empty() {
+                return Err(row.error("title is empty"));
+            }
+            if let Some(first_line) = self.movies.insert(movie_id, row.line()) {
+                return Err(row.error(format!("duplicate movieId {movie_id} (first defined on line {first_line})")));
+            }
+            insert_movie.execute(params![movie_id, title, year_from_title(title)])?;
+
+            genre_ids.clear();
+            for name in genres.split('|') {
+                if name.is_empty() {
+                    return Err(row.error("empty genre name (a movie without genres lists '(no genres listed)')"));
+                }
+                let genre_id = match self.genres.get(name) {
+                    Some(&id) => id,
+                    None => {
+                        insert_genre.execute([name])?;
+                        let id = self.tx.last_insert_rowid();
+                        self.genres.insert(name.to_owned(), id);
+                        id
+                    }
+                };
+                // A genre listed twice for one movie is recorded once.
+                if !genre_ids.contains(&genre_id) {
+                    genre_ids.push(genre_id);
+                    insert_pair.execute([movie_id, genre_id])?;
+                }
+            }
+            self.summary.movies += 1;
+            self.summary.movie_genres += genre_ids.len() as u64;
+        }
+        self.summary.genres = self.genres.len() as u64;
+        Ok(())
+    }
+
+    fn known_movie(&self, row: &super::records::Row, index: usize) -> Result<i64, ImportError> {
+        let movie_id = row.id(index)?;
+        if !self.movies.contains_key(&movie_id) {
+            return Err(row.error(format!("movieId {movie_id} is not in movies.csv")));
+        }
+        Ok(movie_id)
+    }
+
+    fn links(&mut self, rows: &mut CsvRows) -> Result<(), ImportError> {
+        let mut insert = self.tx.prepare("INSERT INTO links (movie_id, imdb_id, tmdb_id) VALUES (?1, ?2, ?3)")?;
+        while let Some(row) = rows.next_row()? {
+            let movie_id = self.known_movie(&row, 0)?;
+            let imdb_id = row.text(1)?;
+            if imdb_id.is_empty() || !imdb_id.bytes().all(|b| b.is_ascii_digit()) {
+                return Err(row.error(format!("imdbId must be digits, found '{imdb_id}'")));
+            }
+            let tmdb_id = if row.text(2)?.is_empty() { None } else { Some(row.id(2)?) };
+            if !self.linked.insert(movie_id) {
+                return Err(row.error(format!("duplicate links for movieId {movie_id}")));
+            }
+            insert.execute(params![movie_id, imdb_id, tmdb_id])?;
+            self.summary.links += 1;
+        }
+        Ok(())
+    }
+
+    fn ratings(&mut self, rows: &mut CsvRows) -> Result<(), ImportError> {
+        let mut insert =
+            self.tx.prepare("INSERT INTO ratings (user_id, movie_id, rating, timestamp) VALUES (?1, ?2, ?3, ?4)")?;
+        while let Some(row) = rows.next_row()? {
+            let user_id = row.id(0)?;
+            let movie_id = self.known_movie(&row, 1)?;
+            insert.execute(params![user_id, movie_id, row.rating(2)?, row.integer(3)?])?;
+            self.summary.ratings += 1;
+        }
+        Ok(())
+    }
+
+    fn tags(&mut self, rows: &mut CsvRows) -> Result<(), ImportError> {
+        let mut insert =
+            self.tx.prepare("INSERT INTO tags (user_id, movie_id, tag, timestamp) VALUES (?1, ?2, ?3, ?4)")?;
+        while let Some(row) = rows.next_row()? {
+            let user_id = row.id(0)?;
+            let movie_id = self.known_movie(&row, 1)?;
+            insert.execute(params![user_id, movie_id, row.text(2)?, row.integer(3)?])?;
+            self.summary.tags += 1;
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::year_from_title;
+
+    #[test]
+    fn years_are_read_from_the_end_of_titles() {
+        assert_eq!(year_from_title("Toy Story (1995)"), Some(1995));
+        assert_eq!(year_from_title("From Dusk Till Dawn 2: Texas Blood Money (1999) "), Some(1999));
+        assert_eq!(year_from_title("Assembly (Ji jie hao) (2007)"), Some(2007));
+        assert_eq!(year_from_title("Death Note: Desu nôto (2006–2007)"), Some(2006));
+        assert_eq!(year_from_title("Fawlty Towers (1975-1979)"), Some(1975));
+        assert_eq!(year_from_title("Stranger Things (2016-)"), Some(2016));
+        assert_eq!(year_from_title("Babylon 5"), None);
+        assert_eq!(year_from_title("1984 (novel)"), None);
+        assert_eq!(year_from_title("Money (12345)"), None);
+    }
+}

@@ -1,0 +1,9 @@
+//! movielens: a single-binary REST server for the MovieLens data set, over SQLite.
+
+pub mod api;
+pub mod cli;
+pub mod config;
+pub mod db;
+pub mod import;
+pub mod startup;
+pub mod telemetry;

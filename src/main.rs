@@ -1,0 +1,6 @@
+use clap::Parser;
+use movielens::config::Cli;
+
+fn main() -> std::process::ExitCode {
+    movielens::cli::run(Cli::parse())
+}

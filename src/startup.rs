@@ -1,0 +1,102 @@
+//! Building the application from its configuration, and running it until a shutdown future fires.
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use anyhow::Context;
+use poem::listener::{Acceptor, Listener, TcpAcceptor, TcpListener};
+use poem::middleware::Tracing;
+use poem::{EndpointExt, Route, Server};
+
+use crate::config::{DbConfig, ServeConfig};
+use crate::db::Db;
+use crate::import::{self, generate, source, ImportError, ImportOptions};
+
+pub struct Application {
+    db: Db,
+    acceptor: TcpAcceptor,
+    address: SocketAddr,
+    shutdown_grace: Duration,
+}
+
+impl Application {
+    /// Opens and migrates the database, loads data into it if it has none, and binds the socket.
+    pub async fn build(db_config: &DbConfig, serve: &ServeConfig) -> anyhow::Result<Self> {
+        let db_config = db_config.clone();
+        let db = tokio::task::spawn_blocking(move || Db::open(&db_config)).await?.context("opening the database")?;
+        ensure_data(&db, serve.data.clone()).await?;
+        let acceptor =
+            TcpListener::bind(serve.bind).into_acceptor().await.with_context(|| format!("binding {}", serve.bind))?;
+        let address = acceptor
+            .local_addr()
+            .first()
+            .and_then(|addr| addr.as_socket_addr().copied())
+            .context("the listener has no TCP address")?;
+        Ok(Self { db, acceptor, address, shutdown_grace: Duration::from_secs(serve.shutdown_grace_secs) })
+    }
+
+    /// The bound address (with the real port when the configuration asked for port 0).
+    pub fn address(&self) -> SocketAddr {
+        self.address
+    }
+
+    pub fn db(&self) -> &Db {
+        &self.db
+    }
+
+    /// Serves requests until `shutdown` completes, then lets in-flight requests finish.
+    pub async fn run_until_stopped(self, shutdown: impl Future<Output = ()> + Send) -> std::io::Result<()> {
+        let server_url = format!("http://{}", self.address);
+        let api = crate::api::service(Some(&server_url));
+        let routes = Route::new()
+            .at("/openapi.json", api.spec_endpoint())
+            .nest("/docs", api.swagger_ui())
+            .nest("/", api)
+            .with(Tracing);
+        tracing::info!(address = %self.address, docs = %format!("{server_url}/docs"), "listening");
+        Server::new_with_acceptor(self.acceptor)
+            .run_with_graceful_shutdown(routes, shutdown, Some(self.shutdown_grace))
+            .await
+    }
+}
+
+/// Loads the demo data, or the `--data` import, into a database that holds no movies.
+async fn ensure_data(db: &Db, data: Option<PathBuf>) -> anyhow::Result<()> {
+    if db.run("has_movies", |conn| import::has_movies(conn)).await? {
+        return Ok(());
+    }
+    let summary = db
+        .run("initial_import", move |conn| -> Result<_, ImportError> {
+            let mut source: Box<dyn source::DatasetSource> = match &data {
+                Some(path) => source::open_path(path)?,
+                None => Box::new(generate::in_memory(&generate::GeneratorConfig::default())?),
+            };
+            import::load(conn, source.as_mut(), ImportOptions::default())
+        })
+        .await?;
+    tracing::info!(
+        source = %summary.source,
+        movies = summary.movies,
+        ratings = summary.ratings,
+        elapsed_ms = summary.elapsed.as_millis() as u64,
+        "the database was empty, so it was loaded"
+    );
+    tracing::info!(
+        "to use the real MovieLens data instead: `movielens import --replace --dataset ml-latest-small`, \
+         or `movielens import --replace PATH` with a downloaded folder or zip"
+    );
+    Ok(())
+}
+
+/// Completes on SIGINT (Ctrl-C) or SIGTERM.
+pub async fn shutdown_signal() {
+    let interrupt = tokio::signal::ctrl_c();
+    let mut terminate =
+        tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).expect("a SIGTERM handler installs");
+    tokio::select! {
+        _ = interrupt => tracing::info!("SIGINT received, shutting down"),
+        _ = terminate.recv() => tracing::info!("SIGTERM received, shutting down"),
+    }
+}
