@@ -51,7 +51,7 @@ impl Db {
         let manager = SqliteConnectionManager::file(&config.path).with_init(configure);
         // Migrate on a connection of our own first: a bad path fails here at once, with SQLite's
         // reason, instead of in the pool's retry loop.
-        let mut first = manager.connect().map_err(|err| DbError::Sqlite(err))?;
+        let mut first = manager.connect()?;
         migrations::apply(&mut first)?;
         let pool = r2d2::Pool::builder()
             .max_size(config.pool_size.max(1))

@@ -1,0 +1,102 @@
+//! The server as a user runs it: a fresh database gets the demo data, `/api/health` answers, and
+//! SIGTERM stops it cleanly. Also the in-process app that other API tests build on.
+
+mod common;
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use common::{get, movielens_ok, spawn_app, TempDb};
+
+/// Starts `movielens serve` on port 0 with JSON logs and returns it with its base URL and log lines so far.
+fn start_server(db: &TempDb) -> (Child, String, Vec<String>) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_movielens"))
+        .args(["--db", db.arg(), "--log-format", "json", "serve", "--bind", "127.0.0.1:0"])
+        .env("RUST_LOG", "info")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = Vec::new();
+    let mut stderr = BufReader::new(child.stderr.take().unwrap()).lines();
+    let address = loop {
+        let line = stderr.next().expect("the server logs until it listens").unwrap();
+        let event: serde_json::Value = serde_json::from_str(&line).expect("log lines are JSON");
+        lines.push(line);
+        if event["message"] == "listening" {
+            break event["address"].as_str().unwrap().to_string();
+        }
+    };
+    // Keep draining stderr so the server never blocks on a full pipe.
+    std::thread::spawn(move || stderr.for_each(drop));
+    (child, format!("http://{address}"), lines)
+}
+
+fn terminate(child: &mut Child) -> std::process::ExitStatus {
+    let status = Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap();
+    assert!(status.success());
+    for _ in 0..100 {
+        if let Some(status) = child.try_wait().unwrap() {
+            return status;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    child.kill().unwrap();
+    panic!("the server did not stop within 5 s of SIGTERM");
+}
+
+#[test]
+fn serve_on_a_fresh_database_loads_the_demo_data_answers_and_stops_on_sigterm() {
+    let db = TempDb::new();
+    let (mut server, url, logs) = start_server(&db);
+    assert!(logs.iter().any(|line| line.contains("demo data")), "the log says the demo data was loaded: {logs:?}");
+    assert!(logs.iter().any(|line| line.contains("movielens import")), "the log says how to import real data");
+
+    let (status, body) = get(&format!("{url}/api/health"));
+    assert_eq!(status, 200);
+    let health: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(health["status"], "ok");
+    assert_eq!(db.count("movies"), 9_742);
+    assert_eq!(db.count("ratings"), 100_836);
+
+    let exit = terminate(&mut server);
+    assert!(exit.success(), "a clean exit after SIGTERM: {exit:?}");
+}
+
+#[test]
+fn a_restart_keeps_the_data_and_loads_nothing() {
+    let db = TempDb::new();
+    let data = db.dir.path().join("data");
+    common::write_small_dataset(&data);
+    movielens_ok(&["--db", db.arg(), "import", data.to_str().unwrap()]);
+
+    let (mut server, url, logs) = start_server(&db);
+    assert!(!logs.iter().any(|line| line.contains("was empty")), "{logs:?}");
+    assert_eq!(get(&format!("{url}/api/health")).0, 200);
+    assert_eq!(db.count("movies"), 3);
+    assert!(terminate(&mut server).success());
+}
+
+#[test]
+fn serve_with_data_imports_that_folder_instead_of_the_demo() {
+    let data_dir = tempfile::tempdir().unwrap();
+    common::write_small_dataset(data_dir.path());
+    let app = spawn_app(Some(data_dir.path()));
+    assert_eq!(get(&app.url("/api/health")).0, 200);
+    assert_eq!(app.db.count("movies"), 3);
+    let kind: String =
+        app.db.connect().query_row("SELECT source_kind FROM data_imports", [], |row| row.get(0)).unwrap();
+    assert_eq!(kind, "directory");
+}
+
+#[test]
+fn the_in_process_app_serves_health_and_the_openapi_document() {
+    let app = spawn_app(None);
+    let (status, body) = get(&app.url("/api/health"));
+    assert_eq!((status, body.contains("\"ok\"")), (200, true));
+    let (status, spec) = get(&app.url("/openapi.json"));
+    assert_eq!(status, 200);
+    assert!(spec.contains("\"operationId\": \"health\""), "{spec}");
+    assert_eq!(get(&app.url("/docs")).0, 200);
+}
