@@ -32,7 +32,9 @@ pub fn load(
     let summary = result?;
     // The load went through the write-ahead log; copy it into the database and shrink the log
     // file now, rather than leave a file as large as the data set beside it.
+    let checkpoint_started = Instant::now();
     conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))?;
+    tracing::debug!(elapsed_ms = checkpoint_started.elapsed().as_millis() as u64, "checkpointed");
     Ok(summary)
 }
 
@@ -59,10 +61,12 @@ fn load_in_transaction(
             DataFile::Tags => loader.tags(&mut rows)?,
         }
         bar.finish();
+        tracing::debug!(file = file.name(), elapsed_ms = started.elapsed().as_millis() as u64, "loaded");
     }
     for sql in &indexes {
         tx.execute_batch(sql)?;
     }
+    tracing::debug!(indexes = indexes.len(), elapsed_ms = started.elapsed().as_millis() as u64, "indexed");
     // Planner statistics for the new data; the limit keeps this quick on tens of millions of rows.
     tx.execute_batch("PRAGMA analysis_limit = 1000; ANALYZE;")?;
 
@@ -85,6 +89,7 @@ fn load_in_transaction(
     )?;
     tx.commit()?;
     summary.elapsed = started.elapsed();
+    tracing::debug!(elapsed_ms = summary.elapsed.as_millis() as u64, "committed");
     Ok(summary)
 }
 
