@@ -75,7 +75,12 @@ async fn ensure_data(db: &Db, data: Option<PathBuf>) -> anyhow::Result<()> {
             };
             import::load(conn, source.as_mut(), ImportOptions::default())
         })
-        .await?;
+        .await;
+    let summary = match summary {
+        // Another process filled the database between our check and our load: use its data.
+        Err(ImportError::NotEmpty { .. }) => return Ok(()),
+        other => other?,
+    };
     tracing::info!(
         source = %summary.source,
         movies = summary.movies,

@@ -35,9 +35,12 @@ fn importing_ml_latest_small_loads_exactly_its_rows() {
 fn the_import_prints_rows_per_table_and_throughput() {
     let Some(data) = real_data() else { return };
     let db = TempDb::new();
-    let summary = movielens_ok(&["--db", db.arg(), "import", data.to_str().unwrap()]);
+    let output = common::movielens(&["--db", db.arg(), "import", data.to_str().unwrap()]);
+    let summary = String::from_utf8(output.stdout).unwrap();
     assert!(summary.contains("ratings") && summary.contains("100836"), "{summary}");
     assert!(summary.contains("rows/s"), "{summary}");
+    // stderr is a pipe here, not a terminal: no progress bar may be drawn into it.
+    assert_eq!(String::from_utf8(output.stderr).unwrap(), "");
 }
 
 #[test]
