@@ -92,6 +92,11 @@ pub struct ServeConfig {
     #[arg(long, env = "MOVIELENS_DATA")]
     pub data: Option<PathBuf>,
 
+    /// The admin token writes require. Without it, one is generated at the first start, printed
+    /// once and stored hashed.
+    #[arg(long, env = "MOVIELENS_ADMIN_TOKEN", hide_env_values = true)]
+    pub admin_token: Option<Secret>,
+
     /// Seconds to let in-flight requests finish after SIGINT or SIGTERM.
     #[arg(long, env = "MOVIELENS_SHUTDOWN_GRACE", default_value_t = 10)]
     pub shutdown_grace_secs: u64,
@@ -99,7 +104,25 @@ pub struct ServeConfig {
 
 impl ServeConfig {
     pub fn on(bind: SocketAddr) -> Self {
-        Self { bind, data: None, shutdown_grace_secs: 10 }
+        Self { bind, data: None, admin_token: None, shutdown_grace_secs: 10 }
+    }
+}
+
+/// A value kept out of logs and `Debug` output.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(pub String);
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Secret(***)")
+    }
+}
+
+impl std::str::FromStr for Secret {
+    type Err = std::convert::Infallible;
+
+    fn from_str(value: &str) -> Result<Self, Self::Err> {
+        Ok(Self(value.to_string()))
     }
 }
 

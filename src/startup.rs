@@ -7,15 +7,16 @@ use std::time::Duration;
 
 use anyhow::Context;
 use poem::listener::{Acceptor, Listener, TcpAcceptor, TcpListener};
-use poem::middleware::Tracing;
-use poem::{EndpointExt, Route, Server};
+use poem::Server;
 
+use crate::api::auth::AdminAuth;
 use crate::config::{DbConfig, ServeConfig};
 use crate::db::Db;
 use crate::import::{self, generate, source, ImportError, ImportOptions};
 
 pub struct Application {
     db: Db,
+    auth: AdminAuth,
     acceptor: TcpAcceptor,
     address: SocketAddr,
     shutdown_grace: Duration,
@@ -27,6 +28,18 @@ impl Application {
         let db_config = db_config.clone();
         let db = tokio::task::spawn_blocking(move || Db::open(&db_config)).await?.context("opening the database")?;
         ensure_data(&db, serve.data.clone()).await?;
+        let configured = serve.admin_token.as_ref().map(|secret| secret.0.clone());
+        let (auth, new_token) = db
+            .run("admin_token", move |conn| AdminAuth::load_or_create(conn, configured.as_deref()))
+            .await
+            .map_err(|err| anyhow::anyhow!("setting up the admin token: {err}"))?;
+        if let Some(token) = new_token {
+            // Shown this once: only its hash is stored. Not logged, so it stays out of log files.
+            eprintln!(
+                "\nAdmin token (send as `Authorization: Bearer <token>`; shown only now):\n\n    {token}\n\n\
+                 Set MOVIELENS_ADMIN_TOKEN to choose your own.\n"
+            );
+        }
         let acceptor =
             TcpListener::bind(serve.bind).into_acceptor().await.with_context(|| format!("binding {}", serve.bind))?;
         let address = acceptor
@@ -34,7 +47,7 @@ impl Application {
             .first()
             .and_then(|addr| addr.as_socket_addr().copied())
             .context("the listener has no TCP address")?;
-        Ok(Self { db, acceptor, address, shutdown_grace: Duration::from_secs(serve.shutdown_grace_secs) })
+        Ok(Self { db, auth, acceptor, address, shutdown_grace: Duration::from_secs(serve.shutdown_grace_secs) })
     }
 
     /// The bound address (with the real port when the configuration asked for port 0).
@@ -49,12 +62,7 @@ impl Application {
     /// Serves requests until `shutdown` completes, then lets in-flight requests finish.
     pub async fn run_until_stopped(self, shutdown: impl Future<Output = ()> + Send) -> std::io::Result<()> {
         let server_url = format!("http://{}", self.address);
-        let api = crate::api::service(Some(&server_url));
-        let routes = Route::new()
-            .at("/openapi.json", api.spec_endpoint())
-            .nest("/docs", api.swagger_ui())
-            .nest("/", api)
-            .with(Tracing);
+        let routes = crate::api::routes::app(self.db.clone(), self.auth, &server_url);
         tracing::info!(address = %self.address, docs = %format!("{server_url}/docs"), "listening");
         Server::new_with_acceptor(self.acceptor)
             .run_with_graceful_shutdown(routes, shutdown, Some(self.shutdown_grace))

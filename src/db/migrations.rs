@@ -8,7 +8,10 @@ use rusqlite::{params, Connection};
 use super::DbError;
 
 /// (version, name, SQL). Versions are the file-name prefixes and must stay increasing.
-const MIGRATIONS: &[(i64, &str, &str)] = &[(1, "0001_schema", include_str!("../../migrations/0001_schema.sql"))];
+const MIGRATIONS: &[(i64, &str, &str)] = &[
+    (1, "0001_schema", include_str!("../../migrations/0001_schema.sql")),
+    (2, "0002_rating_aggregates_and_tokens", include_str!("../../migrations/0002_rating_aggregates_and_tokens.sql")),
+];
 
 /// Applies every migration the database has not seen yet.
 pub fn apply(conn: &mut Connection) -> Result<(), DbError> {

@@ -1,7 +1,10 @@
 //! The SQLite layer: a pool of connections, embedded migrations, and the one helper every
 //! statement passes through (`Db::run` from async code, `Db::with_conn` from blocking code).
 
+pub mod catalogue;
 pub mod migrations;
+pub mod movies;
+pub mod ratings;
 pub mod statements;
 
 use std::path::{Path, PathBuf};
@@ -34,6 +37,13 @@ fn configure(conn: &mut Connection) -> rusqlite::Result<()> {
     conn.pragma_update(None, "journal_mode", "WAL")?;
     conn.pragma_update(None, "synchronous", "NORMAL")?;
     conn.pragma_update(None, "foreign_keys", true)?;
+    // SQLite's lower() folds ASCII only; title search must also match 'MISÉRABLES' to 'Misérables'.
+    conn.create_scalar_function(
+        "unicode_lower",
+        1,
+        rusqlite::functions::FunctionFlags::SQLITE_UTF8 | rusqlite::functions::FunctionFlags::SQLITE_DETERMINISTIC,
+        |context| Ok(context.get::<Option<String>>(0)?.map(|text| text.to_lowercase())),
+    )?;
     statements::record_on(conn);
     Ok(())
 }
@@ -60,6 +70,13 @@ impl Db {
             .max_lifetime(Some(config.conn_max_age()))
             .build_unchecked(manager);
         Ok(Self { pool, path: config.path.clone() })
+    }
+
+    /// A handle that never connects, for building the OpenAPI document without a database.
+    pub fn detached() -> Self {
+        let manager = SqliteConnectionManager::file("movielens-detached.db");
+        let pool = r2d2::Pool::builder().min_idle(Some(0)).build_unchecked(manager);
+        Self { pool, path: PathBuf::new() }
     }
 
     pub fn path(&self) -> &Path {

@@ -15,7 +15,8 @@ const BULK_CACHE_KIB: i64 = 128 * 1024;
 /// SQLite's default page cache, restored on the pooled connection afterwards.
 const DEFAULT_CACHE_KIB: i64 = 2_000;
 /// Tables the import fills, children first, so that deleting in this order never orphans a row.
-const DATA_TABLES: [&str; 6] = ["tags", "ratings", "links", "movie_genres", "movies", "genres"];
+const DATA_TABLES: [&str; 8] =
+    ["tags", "ratings", "links", "movie_genres", "movie_rating_histogram", "movie_stats", "movies", "genres"];
 
 pub fn load(
     conn: &mut Connection,
@@ -46,10 +47,13 @@ fn load_in_transaction(
     let started = Instant::now();
     let started_at = unix_now();
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-    make_room(&tx, options.replace)?;
-
-    // Building an index once over sorted keys is far faster than updating it row by row.
-    let indexes = take_secondary_indexes(&tx)?;
+    check_room(&tx, options.replace)?;
+    // Building an index once over sorted keys is far faster than updating it row by row, and the
+    // rating aggregates are computed while streaming rather than by a trigger per row.
+    let schema_objects = take_indexes_and_triggers(&tx)?;
+    for table in DATA_TABLES {
+        tx.execute(&format!("DELETE FROM {table}"), [])?;
+    }
     let mut loader = Loader::new(&tx);
     for file in DataFile::LOAD_ORDER {
         let (reader, bar) = super::progress::track(options.progress, file, source.open(file)?);
@@ -63,10 +67,11 @@ fn load_in_transaction(
         bar.finish();
         tracing::debug!(file = file.name(), elapsed_ms = started.elapsed().as_millis() as u64, "loaded");
     }
-    for sql in &indexes {
+    loader.write_aggregates()?;
+    for sql in &schema_objects {
         tx.execute_batch(sql)?;
     }
-    tracing::debug!(indexes = indexes.len(), elapsed_ms = started.elapsed().as_millis() as u64, "indexed");
+    tracing::debug!(objects = schema_objects.len(), elapsed_ms = started.elapsed().as_millis() as u64, "indexed");
     // Planner statistics for the new data; the limit keeps this quick on tens of millions of rows.
     tx.execute_batch("PRAGMA analysis_limit = 1000; ANALYZE;")?;
 
@@ -93,8 +98,8 @@ fn load_in_transaction(
     Ok(summary)
 }
 
-/// Refuses to load over existing data unless replacing, in which case it deletes that data.
-fn make_room(tx: &Transaction, replace: bool) -> Result<(), ImportError> {
+/// Refuses to load over existing data unless replacing.
+fn check_room(tx: &Transaction, replace: bool) -> Result<(), ImportError> {
     let (movies, ratings): (i64, i64) =
         tx.query_row("SELECT (SELECT count(*) FROM movies), (SELECT EXISTS (SELECT 1 FROM ratings))", [], |row| {
             Ok((row.get(0)?, row.get(1)?))
@@ -104,35 +109,30 @@ fn make_room(tx: &Transaction, replace: bool) -> Result<(), ImportError> {
         .map(|table| tx.query_row(&format!("SELECT EXISTS (SELECT 1 FROM {table})"), [], |row| row.get::<_, bool>(0)))
         .collect::<Result<Vec<_>, _>>()?
         .contains(&true);
-    if !holds_data {
-        return Ok(());
-    }
-    if !replace {
+    if holds_data && !replace {
         let ratings =
             if ratings == 0 { 0 } else { tx.query_row("SELECT count(*) FROM ratings", [], |row| row.get(0))? };
         return Err(ImportError::NotEmpty { movies, ratings });
     }
-    for table in DATA_TABLES {
-        tx.execute(&format!("DELETE FROM {table}"), [])?;
-    }
     Ok(())
 }
 
-/// Drops the indexes of the data tables (keeping those behind UNIQUE constraints) and returns
-/// the SQL that recreates them, exactly as the migrations wrote it.
-fn take_secondary_indexes(tx: &Transaction) -> Result<Vec<String>, ImportError> {
+/// Drops the indexes (keeping those behind UNIQUE constraints) and triggers of the data tables
+/// and returns the SQL that recreates them, exactly as the migrations wrote it.
+fn take_indexes_and_triggers(tx: &Transaction) -> Result<Vec<String>, ImportError> {
     let mut statement = tx.prepare(
-        "SELECT name, sql FROM sqlite_schema
-         WHERE type = 'index' AND sql IS NOT NULL AND tbl_name IN ('movies', 'movie_genres', 'ratings', 'tags', 'links')
+        "SELECT type, name, sql FROM sqlite_schema
+         WHERE type IN ('index', 'trigger') AND sql IS NOT NULL
+           AND tbl_name IN ('movies', 'movie_genres', 'ratings', 'tags', 'links', 'movie_stats')
          ORDER BY rowid",
     )?;
-    let indexes = statement
-        .query_map([], |row| Ok((row.get::<_, String>(0)?, row.get::<_, String>(1)?)))?
+    let objects = statement
+        .query_map([], |row| Ok((row.get::<_, String>(0)?, row.get::<_, String>(1)?, row.get::<_, String>(2)?)))?
         .collect::<Result<Vec<_>, _>>()?;
-    for (name, _) in &indexes {
-        tx.execute_batch(&format!("DROP INDEX \"{name}\""))?;
+    for (kind, name, _) in &objects {
+        tx.execute_batch(&format!("DROP {} \"{name}\"", kind.to_uppercase()))?;
     }
-    Ok(indexes.into_iter().map(|(_, sql)| sql).collect())
+    Ok(objects.into_iter().map(|(_, _, sql)| sql).collect())
 }
 
 fn unix_now() -> i64 {
@@ -158,7 +158,16 @@ struct Loader<'t> {
     movies: HashMap<i64, u64>,
     genres: HashMap<String, i64>,
     linked: HashSet<i64>,
+    /// movieId → its ratings' count, sum and half-star histogram, gathered while streaming.
+    aggregates: HashMap<i64, RatingAggregate>,
     summary: ImportSummary,
+}
+
+#[derive(Default)]
+struct RatingAggregate {
+    count: i64,
+    sum: f64,
+    histogram: [i64; 10],
 }
 
 impl<'t> Loader<'t> {
@@ -168,6 +177,7 @@ impl<'t> Loader<'t> {
             movies: HashMap::new(),
             genres: HashMap::new(),
             linked: HashSet::new(),
+            aggregates: HashMap::new(),
             summary: ImportSummary::default(),
         }
     }
@@ -248,9 +258,34 @@ impl<'t> Loader<'t> {
         while let Some(row) = rows.next_row()? {
             let user_id = row.id(0)?;
             let movie_id = self.known_movie(&row, 1)?;
-            insert.execute(params![user_id, movie_id, row.rating(2)?, row.integer(3)?])?;
+            let rating = row.rating(2)?;
+            insert.execute(params![user_id, movie_id, rating, row.integer(3)?])?;
+            let aggregate = self.aggregates.entry(movie_id).or_default();
+            aggregate.count += 1;
+            aggregate.sum += rating;
+            aggregate.histogram[(rating * 2.0) as usize - 1] += 1;
             self.summary.ratings += 1;
         }
+        Ok(())
+    }
+
+    /// Writes what the triggers on `ratings` would have kept, had they not been dropped for the load.
+    fn write_aggregates(&self) -> Result<(), ImportError> {
+        let mut stats =
+            self.tx.prepare("INSERT INTO movie_stats (movie_id, rating_count, rating_sum) VALUES (?1, ?2, ?3)")?;
+        let mut buckets =
+            self.tx.prepare("INSERT INTO movie_rating_histogram (movie_id, rating, count) VALUES (?1, ?2, ?3)")?;
+        let (mut total_count, mut total_sum) = (0, 0.0);
+        for (movie_id, aggregate) in &self.aggregates {
+            stats.execute(params![movie_id, aggregate.count, aggregate.sum])?;
+            for (half_stars, count) in (1..).zip(aggregate.histogram).filter(|(_, count)| *count > 0) {
+                buckets.execute(params![movie_id, f64::from(half_stars) / 2.0, count])?;
+            }
+            total_count += aggregate.count;
+            total_sum += aggregate.sum;
+        }
+        self.tx
+            .execute("UPDATE rating_totals SET rating_count = ?1, rating_sum = ?2", params![total_count, total_sum])?;
         Ok(())
     }
 

@@ -1,0 +1,69 @@
+-- Rating aggregates, so that a movie's stats and the top-rated ranking stay fast at 25M ratings.
+-- Triggers on ratings keep them exact for every write; a bulk import drops the triggers and
+-- writes the aggregates it computed while streaming.
+
+-- One row per movie with at least one rating.
+CREATE TABLE movie_stats (
+    movie_id     INTEGER PRIMARY KEY REFERENCES movies (movie_id) ON DELETE CASCADE,
+    rating_count INTEGER NOT NULL,
+    rating_sum   REAL NOT NULL              -- exact: half stars are exact binary fractions
+);
+CREATE INDEX movie_stats_rating_count ON movie_stats (rating_count);
+
+-- How many ratings of each half star a movie has (rows with a zero count may remain).
+CREATE TABLE movie_rating_histogram (
+    movie_id INTEGER NOT NULL REFERENCES movies (movie_id) ON DELETE CASCADE,
+    rating   REAL NOT NULL,                 -- 0.5 .. 5.0
+    count    INTEGER NOT NULL,
+    PRIMARY KEY (movie_id, rating)
+) WITHOUT ROWID;
+
+-- The whole table's count and sum: the prior of the damped (Bayesian) mean. Always one row.
+CREATE TABLE rating_totals (
+    id           INTEGER PRIMARY KEY CHECK (id = 1),
+    rating_count INTEGER NOT NULL,
+    rating_sum   REAL NOT NULL
+);
+INSERT INTO rating_totals (id, rating_count, rating_sum)
+SELECT 1, count(*), coalesce(sum(rating), 0) FROM ratings;
+
+CREATE TRIGGER ratings_aggregate_insert AFTER INSERT ON ratings BEGIN
+    INSERT INTO movie_stats (movie_id, rating_count, rating_sum) VALUES (NEW.movie_id, 1, NEW.rating)
+        ON CONFLICT (movie_id) DO UPDATE SET rating_count = rating_count + 1, rating_sum = rating_sum + NEW.rating;
+    INSERT INTO movie_rating_histogram (movie_id, rating, count) VALUES (NEW.movie_id, NEW.rating, 1)
+        ON CONFLICT (movie_id, rating) DO UPDATE SET count = count + 1;
+    UPDATE rating_totals SET rating_count = rating_count + 1, rating_sum = rating_sum + NEW.rating;
+END;
+
+CREATE TRIGGER ratings_aggregate_delete AFTER DELETE ON ratings BEGIN
+    UPDATE movie_stats SET rating_count = rating_count - 1, rating_sum = rating_sum - OLD.rating
+        WHERE movie_id = OLD.movie_id;
+    DELETE FROM movie_stats WHERE movie_id = OLD.movie_id AND rating_count = 0;
+    UPDATE movie_rating_histogram SET count = count - 1 WHERE movie_id = OLD.movie_id AND rating = OLD.rating;
+    UPDATE rating_totals SET rating_count = rating_count - 1, rating_sum = rating_sum - OLD.rating;
+END;
+
+CREATE TRIGGER ratings_aggregate_update AFTER UPDATE OF movie_id, rating ON ratings BEGIN
+    UPDATE movie_stats SET rating_count = rating_count - 1, rating_sum = rating_sum - OLD.rating
+        WHERE movie_id = OLD.movie_id;
+    DELETE FROM movie_stats WHERE movie_id = OLD.movie_id AND rating_count = 0;
+    UPDATE movie_rating_histogram SET count = count - 1 WHERE movie_id = OLD.movie_id AND rating = OLD.rating;
+    INSERT INTO movie_stats (movie_id, rating_count, rating_sum) VALUES (NEW.movie_id, 1, NEW.rating)
+        ON CONFLICT (movie_id) DO UPDATE SET rating_count = rating_count + 1, rating_sum = rating_sum + NEW.rating;
+    INSERT INTO movie_rating_histogram (movie_id, rating, count) VALUES (NEW.movie_id, NEW.rating, 1)
+        ON CONFLICT (movie_id, rating) DO UPDATE SET count = count + 1;
+    UPDATE rating_totals SET rating_sum = rating_sum - OLD.rating + NEW.rating;
+END;
+
+-- Fill the aggregates for data imported before this migration.
+INSERT INTO movie_stats (movie_id, rating_count, rating_sum)
+SELECT movie_id, count(*), sum(rating) FROM ratings GROUP BY movie_id;
+INSERT INTO movie_rating_histogram (movie_id, rating, count)
+SELECT movie_id, rating, count(*) FROM ratings GROUP BY movie_id, rating;
+
+-- The admin token, stored only as its SHA-256 hash. At most one row.
+CREATE TABLE admin_tokens (
+    id         INTEGER PRIMARY KEY CHECK (id = 1),
+    token_hash TEXT NOT NULL,               -- lowercase hex SHA-256 of the token
+    created_at INTEGER NOT NULL DEFAULT (unixepoch())
+);

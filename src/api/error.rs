@@ -1,0 +1,170 @@
+//! One error shape for every failure, and the response types that carry it.
+//!
+//! Handlers work with [`AppError`]. Each operation's response type lists only the statuses that
+//! operation can return, so the spec stays honest, and all of them share one body, [`ErrorBody`].
+
+use poem::http::StatusCode;
+use poem_openapi::payload::Json;
+use poem_openapi::types::ToJSON;
+use poem_openapi::{ApiResponse, Object};
+
+use super::request_id;
+use crate::db::DbError;
+
+/// The body of every error response.
+#[derive(Debug, Clone, Object)]
+#[oai(rename = "Error")]
+pub struct ErrorBody {
+    /// A stable, machine-readable code: `invalid_request`, `not_found`, `unauthorized`, ...
+    pub code: String,
+    /// What went wrong, for people.
+    pub message: String,
+    /// More about the problem, when there is more to say (for example which parameter).
+    #[oai(skip_serializing_if_is_none)]
+    pub details: Option<String>,
+    /// The request's id, also sent as the `X-Request-Id` header; quote it when reporting a problem.
+    pub request_id: String,
+}
+
+/// What can go wrong inside the application.
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    #[error("{0}")]
+    BadRequest(String, Option<String>),
+    #[error("{0}")]
+    NotFound(String),
+    #[error("a bearer token is required")]
+    Unauthorized,
+    #[error("the bearer token is not valid")]
+    Forbidden,
+    #[error("{0}")]
+    Conflict(String),
+    /// Logged with its cause; the client sees only a generic message and the request id.
+    #[error(transparent)]
+    Internal(#[from] anyhow::Error),
+}
+
+impl From<DbError> for AppError {
+    fn from(err: DbError) -> Self {
+        Self::Internal(err.into())
+    }
+}
+
+impl From<rusqlite::Error> for AppError {
+    fn from(err: rusqlite::Error) -> Self {
+        Self::Internal(err.into())
+    }
+}
+
+impl AppError {
+    pub fn status(&self) -> StatusCode {
+        match self {
+            AppError::BadRequest(..) => StatusCode::BAD_REQUEST,
+            AppError::NotFound(_) => StatusCode::NOT_FOUND,
+            AppError::Unauthorized => StatusCode::UNAUTHORIZED,
+            AppError::Forbidden => StatusCode::FORBIDDEN,
+            AppError::Conflict(_) => StatusCode::CONFLICT,
+            AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    /// The JSON body; an internal error is logged here, with its cause, and not shown.
+    pub fn body(&self) -> Json<ErrorBody> {
+        let request_id = request_id::current();
+        let (code, message, details) = match self {
+            AppError::BadRequest(message, details) => ("invalid_request", message.clone(), details.clone()),
+            AppError::NotFound(message) => ("not_found", message.clone(), None),
+            AppError::Unauthorized => {
+                ("unauthorized", self.to_string(), Some("send `Authorization: Bearer <token>`".to_string()))
+            }
+            AppError::Forbidden => ("forbidden", self.to_string(), None),
+            AppError::Conflict(message) => ("conflict", message.clone(), None),
+            AppError::Internal(cause) => {
+                tracing::error!(request_id = %request_id, error = ?cause, "internal error");
+                ("internal_error", "the server failed to handle this request".to_string(), None)
+            }
+        };
+        Json(ErrorBody { code: code.to_string(), message, details, request_id })
+    }
+
+    /// Turns a framework error (a parameter that does not parse, a missing token, ...) into ours.
+    pub fn from_poem(err: &poem::Error) -> Self {
+        match err.status() {
+            StatusCode::UNAUTHORIZED => AppError::Unauthorized,
+            StatusCode::NOT_FOUND => AppError::NotFound(err.to_string()),
+            _ => AppError::BadRequest(err.to_string(), None),
+        }
+    }
+}
+
+/// Responses of a read that can only fail on bad input or inside the server.
+#[derive(ApiResponse)]
+#[oai(bad_request_handler = "read_bad_request")]
+pub enum Read<T: ToJSON + Send + Sync> {
+    /// Success.
+    #[oai(status = 200)]
+    Ok(Json<T>),
+    /// A parameter is missing or invalid.
+    #[oai(status = 400)]
+    BadRequest(Json<ErrorBody>),
+    /// The server failed; the body carries the request id that its log names.
+    #[oai(status = 500)]
+    Internal(Json<ErrorBody>),
+}
+
+fn read_bad_request<T: ToJSON + Send + Sync>(err: poem::Error) -> Read<T> {
+    AppError::from_poem(&err).into()
+}
+
+impl<T: ToJSON + Send + Sync> From<AppError> for Read<T> {
+    fn from(err: AppError) -> Self {
+        match err.status() {
+            StatusCode::BAD_REQUEST => Read::BadRequest(err.body()),
+            _ => Read::Internal(err.body()),
+        }
+    }
+}
+
+impl<T: ToJSON + Send + Sync> From<Result<T, AppError>> for Read<T> {
+    fn from(result: Result<T, AppError>) -> Self {
+        result.map_or_else(Into::into, |value| Read::Ok(Json(value)))
+    }
+}
+
+/// Responses of a read of something that may not exist.
+#[derive(ApiResponse)]
+#[oai(bad_request_handler = "lookup_bad_request")]
+pub enum Lookup<T: ToJSON + Send + Sync> {
+    /// Success.
+    #[oai(status = 200)]
+    Ok(Json<T>),
+    /// A parameter is missing or invalid.
+    #[oai(status = 400)]
+    BadRequest(Json<ErrorBody>),
+    /// Nothing has that id (or the page is past the end).
+    #[oai(status = 404)]
+    NotFound(Json<ErrorBody>),
+    /// The server failed; the body carries the request id that its log names.
+    #[oai(status = 500)]
+    Internal(Json<ErrorBody>),
+}
+
+fn lookup_bad_request<T: ToJSON + Send + Sync>(err: poem::Error) -> Lookup<T> {
+    AppError::from_poem(&err).into()
+}
+
+impl<T: ToJSON + Send + Sync> From<AppError> for Lookup<T> {
+    fn from(err: AppError) -> Self {
+        match err.status() {
+            StatusCode::BAD_REQUEST => Lookup::BadRequest(err.body()),
+            StatusCode::NOT_FOUND => Lookup::NotFound(err.body()),
+            _ => Lookup::Internal(err.body()),
+        }
+    }
+}
+
+impl<T: ToJSON + Send + Sync> From<Result<T, AppError>> for Lookup<T> {
+    fn from(result: Result<T, AppError>) -> Self {
+        result.map_or_else(Into::into, |value| Lookup::Ok(Json(value)))
+    }
+}

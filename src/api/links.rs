@@ -1,0 +1,59 @@
+use poem_openapi::param::{Path, Query};
+use poem_openapi::OpenApi;
+
+use super::error::{AppError, Lookup};
+use super::movies::Links;
+use super::ApiTags;
+use crate::db::{self, Db};
+
+pub struct LinksApi {
+    pub db: Db,
+}
+
+#[OpenApi(prefix_path = "/api", tag = "ApiTags::Links")]
+impl LinksApi {
+    /// Find a movie by IMDb or TMDB id
+    ///
+    /// Give exactly one of `imdb_id` and `tmdb_id`.
+    #[oai(path = "/links", method = "get", operation_id = "find_link")]
+    async fn find_link(
+        &self,
+        /// An IMDb id: `tt0114709`, `0114709` or `114709`.
+        #[oai(validator(max_length = 20))]
+        imdb_id: Query<Option<String>>,
+        /// A TMDB movie id, e.g. `862`.
+        #[oai(validator(minimum(value = "1"), maximum(value = "9007199254740991")))]
+        tmdb_id: Query<Option<i64>>,
+    ) -> Lookup<Links> {
+        let (imdb_id, tmdb_id) = (imdb_id.0, tmdb_id.0);
+        if imdb_id.is_some() == tmdb_id.is_some() {
+            let message = "give exactly one of imdb_id and tmdb_id".to_string();
+            return AppError::BadRequest(message, Some("imdb_id, tmdb_id".to_string())).into();
+        }
+        let wanted = imdb_id
+            .clone()
+            .map_or_else(|| format!("tmdb_id {}", tmdb_id.unwrap_or_default()), |id| format!("imdb_id {id}"));
+        let result = self
+            .db
+            .run("links.find", move |conn| db::catalogue::link_by_external_id(conn, imdb_id.as_deref(), tmdb_id))
+            .await;
+        result.and_then(|link| link.ok_or_else(|| AppError::NotFound(format!("no movie has {wanted}")))).into()
+    }
+
+    /// A movie's links
+    ///
+    /// IMDb and TMDB ids with ready-made URLs.
+    #[oai(path = "/links/:movie_id", method = "get", operation_id = "get_link")]
+    async fn get_link(
+        &self,
+        /// MovieLens `movieId`.
+        #[oai(validator(minimum(value = "1"), maximum(value = "9007199254740991")))]
+        movie_id: Path<i64>,
+    ) -> Lookup<Links> {
+        let movie_id = movie_id.0;
+        let result = self.db.run("links.get", move |conn| db::catalogue::link(conn, movie_id)).await;
+        result
+            .and_then(|link| link.ok_or_else(|| AppError::NotFound(format!("no links for movie id {movie_id}"))))
+            .into()
+    }
+}

@@ -1,0 +1,131 @@
+//! Page-number pagination (with a total count, as DRF's PageNumberPagination) and keyset
+//! pagination (a cursor, as DRF's CursorPagination) for tables too large to count or to skip into.
+
+use poem::Request;
+use poem_openapi::types::{ParseFromJSON, ToJSON};
+use poem_openapi::Object;
+
+use super::error::AppError;
+
+pub const DEFAULT_PAGE_SIZE: u32 = 20;
+pub const MAX_PAGE_SIZE: u32 = 100;
+
+/// One page of a counted list.
+#[derive(Debug, Object)]
+pub struct Page<T: ParseFromJSON + ToJSON> {
+    /// How many items match, over all pages.
+    pub count: u64,
+    /// The URL of the next page; absent on the last page.
+    #[oai(skip_serializing_if_is_none)]
+    pub next: Option<String>,
+    /// The URL of the previous page; absent on the first page.
+    #[oai(skip_serializing_if_is_none)]
+    pub previous: Option<String>,
+    /// This page's items.
+    pub results: Vec<T>,
+}
+
+/// One page of a list read in id order from a cursor.
+#[derive(Debug, Object)]
+pub struct CursorPage<T: ParseFromJSON + ToJSON> {
+    /// Pass as `cursor` to read the next page; absent on the last page.
+    #[oai(skip_serializing_if_is_none)]
+    pub next_cursor: Option<String>,
+    /// The URL of the next page; absent on the last page.
+    #[oai(skip_serializing_if_is_none)]
+    pub next: Option<String>,
+    /// This page's items.
+    pub results: Vec<T>,
+}
+
+/// The absolute URL of the current request, with query parameters replaced as needed.
+pub struct RequestUrl {
+    origin: String,
+    base: String,
+    query: Vec<(String, String)>,
+}
+
+impl RequestUrl {
+    pub fn of(request: &Request) -> Self {
+        let host = request.headers().get("host").and_then(|host| host.to_str().ok()).unwrap_or("localhost");
+        let origin = format!("http://{host}");
+        let base = format!("{origin}{}", request.uri().path());
+        let query = serde_urlencoded::from_str(request.uri().query().unwrap_or_default()).unwrap_or_default();
+        Self { origin, base, query }
+    }
+
+    /// `http://host`, for building other URLs of this server.
+    pub fn origin(&self) -> &str {
+        &self.origin
+    }
+
+    /// This URL with `key` set to `value` (and any earlier `key` removed).
+    pub fn with(&self, key: &str, value: &str) -> String {
+        let mut query: Vec<(&str, &str)> = self
+            .query
+            .iter()
+            .filter(|(name, _)| name != key)
+            .map(|(name, value)| (name.as_str(), value.as_str()))
+            .collect();
+        query.push((key, value));
+        format!("{}?{}", self.base, serde_urlencoded::to_string(query).unwrap_or_default())
+    }
+}
+
+/// Which rows a page-number request covers.
+#[derive(Debug, Clone, Copy)]
+pub struct PageWindow {
+    pub page: u32,
+    pub page_size: u32,
+}
+
+impl PageWindow {
+    pub fn new(page: Option<u32>, page_size: Option<u32>) -> Self {
+        Self { page: page.unwrap_or(1), page_size: page_size.unwrap_or(DEFAULT_PAGE_SIZE) }
+    }
+
+    pub fn offset(&self) -> u64 {
+        u64::from(self.page - 1) * u64::from(self.page_size)
+    }
+
+    /// Builds the page, or a 404 for a page past the end (page 1 of nothing is an empty page).
+    pub fn page<T: ParseFromJSON + ToJSON>(
+        &self,
+        count: u64,
+        results: Vec<T>,
+        url: &RequestUrl,
+    ) -> Result<Page<T>, AppError> {
+        let last_page = count.div_ceil(u64::from(self.page_size)).max(1);
+        if u64::from(self.page) > last_page {
+            return Err(AppError::NotFound(format!("page {} is past the last page, {last_page}", self.page)));
+        }
+        let next = (u64::from(self.page) < last_page).then(|| url.with("page", &(self.page + 1).to_string()));
+        let previous = (self.page > 1).then(|| url.with("page", &(self.page - 1).to_string()));
+        Ok(Page { count, next, previous, results })
+    }
+}
+
+/// Builds a keyset page from up to `page_size + 1` rows read after the cursor: the extra row only
+/// says that another page exists.
+pub fn cursor_page<T: ParseFromJSON + ToJSON>(
+    mut rows: Vec<T>,
+    page_size: u32,
+    id_of: impl Fn(&T) -> i64,
+    url: &RequestUrl,
+) -> CursorPage<T> {
+    let more = rows.len() > page_size as usize;
+    rows.truncate(page_size as usize);
+    let next_cursor = if more { rows.last().map(|row| id_of(row).to_string()) } else { None };
+    let next = next_cursor.as_ref().map(|cursor| url.with("cursor", cursor));
+    CursorPage { next_cursor, next, results: rows }
+}
+
+/// Parses a cursor from a previous page (the last id it held).
+pub fn parse_cursor(cursor: Option<&str>) -> Result<i64, AppError> {
+    match cursor {
+        None => Ok(0),
+        Some(text) => text.parse::<i64>().ok().filter(|id| *id >= 0).ok_or_else(|| {
+            AppError::BadRequest(format!("cursor '{text}' is not one this API issued"), Some("cursor".to_string()))
+        }),
+    }
+}

@@ -1,0 +1,216 @@
+//! Ratings and tags: keyset-paginated lists, and rating writes (admin token required).
+
+use poem::Request;
+use poem_openapi::param::{Path, Query};
+use poem_openapi::payload::Json;
+use poem_openapi::{Object, OpenApi};
+
+use super::auth::{AdminAuth, AdminBearer};
+use super::error::{AppError, Read};
+use super::pagination::{cursor_page, parse_cursor, CursorPage, RequestUrl, DEFAULT_PAGE_SIZE};
+use super::write_responses::{Created, Deleted};
+use super::ApiTags;
+use crate::db::{self, Db};
+
+/// One rating.
+#[derive(Debug, Clone, Object)]
+pub struct Rating {
+    pub id: i64,
+    pub user_id: i64,
+    pub movie_id: i64,
+    /// The rated movie's title.
+    pub movie_title: String,
+    /// Half stars, 0.5 to 5.0.
+    pub rating: f64,
+    /// Seconds since the Unix epoch, UTC.
+    pub timestamp: i64,
+}
+
+/// One tag a user applied to a movie.
+#[derive(Debug, Clone, Object)]
+pub struct Tag {
+    pub id: i64,
+    pub user_id: i64,
+    pub movie_id: i64,
+    /// The tagged movie's title.
+    pub movie_title: String,
+    pub tag: String,
+    /// Seconds since the Unix epoch, UTC.
+    pub timestamp: i64,
+}
+
+/// A rating to record.
+#[derive(Debug, Clone, Object)]
+pub struct NewRating {
+    #[oai(validator(minimum(value = "1"), maximum(value = "9007199254740991")))]
+    pub user_id: i64,
+    /// An existing movie's id.
+    #[oai(validator(minimum(value = "1"), maximum(value = "9007199254740991")))]
+    pub movie_id: i64,
+    /// Half stars, 0.5 to 5.0.
+    #[oai(validator(minimum(value = "0.5"), maximum(value = "5"), multiple_of = "0.5"))]
+    pub rating: f64,
+    /// Seconds since the Unix epoch; now when omitted.
+    #[oai(validator(minimum(value = "0"), maximum(value = "9007199254740991")))]
+    pub timestamp: Option<i64>,
+}
+
+/// A page of ratings. `require_parent` makes an unknown movie or user a 404 rather than an empty page.
+pub async fn rating_page(
+    db: &Db,
+    request: &Request,
+    filter: db::ratings::Filter,
+    cursor: Option<String>,
+    page_size: Option<u32>,
+    require_parent: bool,
+) -> Result<CursorPage<Rating>, AppError> {
+    let (after, page_size, url) =
+        (parse_cursor(cursor.as_deref())?, page_size.unwrap_or(DEFAULT_PAGE_SIZE), RequestUrl::of(request));
+    let rows = db
+        .run("ratings.list", move |conn| {
+            if require_parent {
+                check_parent(conn, &filter)?;
+            }
+            db::ratings::list_ratings(conn, &filter, after, page_size + 1)
+        })
+        .await?;
+    Ok(cursor_page(rows, page_size, |rating| rating.id, &url))
+}
+
+/// A page of tags; see [`rating_page`].
+pub async fn tag_page(
+    db: &Db,
+    request: &Request,
+    filter: db::ratings::Filter,
+    cursor: Option<String>,
+    page_size: Option<u32>,
+    require_parent: bool,
+) -> Result<CursorPage<Tag>, AppError> {
+    let (after, page_size, url) =
+        (parse_cursor(cursor.as_deref())?, page_size.unwrap_or(DEFAULT_PAGE_SIZE), RequestUrl::of(request));
+    let rows = db
+        .run("tags.list", move |conn| {
+            if require_parent {
+                check_parent(conn, &filter)?;
+            }
+            db::ratings::list_tags(conn, &filter, after, page_size + 1)
+        })
+        .await?;
+    Ok(cursor_page(rows, page_size, |tag| tag.id, &url))
+}
+
+fn check_parent(conn: &rusqlite::Connection, filter: &db::ratings::Filter) -> Result<(), AppError> {
+    if let Some(movie_id) = filter.movie_id {
+        if !db::movies::exists(conn, movie_id)? {
+            return Err(super::movies::no_movie(movie_id));
+        }
+    }
+    if let Some(user_id) = filter.user_id {
+        if !db::ratings::user_exists(conn, user_id)? {
+            return Err(super::users::no_user(user_id));
+        }
+    }
+    Ok(())
+}
+
+pub struct RatingsApi {
+    pub db: Db,
+    pub auth: AdminAuth,
+}
+
+#[OpenApi(prefix_path = "/api")]
+impl RatingsApi {
+    /// List ratings
+    ///
+    /// In id order, paginated by cursor (follow `next`), which stays fast at any depth of a
+    /// 25M-row table. Filter by user, movie or both.
+    #[oai(path = "/ratings", method = "get", operation_id = "list_ratings", tag = "ApiTags::Ratings")]
+    async fn list_ratings(
+        &self,
+        request: &Request,
+        /// Only this user's ratings.
+        #[oai(validator(minimum(value = "1"), maximum(value = "9007199254740991")))]
+        user_id: Query<Option<i64>>,
+        /// Only this movie's ratings.
+        #[oai(validator(minimum(value = "1"), maximum(value = "9007199254740991")))]
+        movie_id: Query<Option<i64>>,
+        /// `next_cursor` from the previous page; omit for the first page.
+        #[oai(validator(max_length = 20))]
+        cursor: Query<Option<String>>,
+        /// Items per page, 1 to 100 (default 20).
+        #[oai(validator(minimum(value = "1"), maximum(value = "100")))]
+        page_size: Query<Option<u32>>,
+    ) -> Read<CursorPage<Rating>> {
+        let filter = db::ratings::Filter { user_id: user_id.0, movie_id: movie_id.0, tag: None };
+        rating_page(&self.db, request, filter, cursor.0, page_size.0, false).await.into()
+    }
+
+    /// Record a rating
+    ///
+    /// Requires the admin token. The movie's rating stats and the top-rated ranking include the
+    /// new rating at once.
+    #[oai(path = "/ratings", method = "post", operation_id = "create_rating", tag = "ApiTags::Ratings")]
+    async fn create_rating(&self, token: AdminBearer, body: Json<NewRating>) -> Created<Rating> {
+        if let Err(err) = self.auth.verify(&token) {
+            return err.into();
+        }
+        let new = body.0;
+        let timestamp = new.timestamp.unwrap_or_else(unix_now);
+        self.db.run("ratings.create", move |conn| db::ratings::create_rating(conn, &new, timestamp)).await.into()
+    }
+
+    /// Delete a rating
+    ///
+    /// Requires the admin token.
+    #[oai(path = "/ratings/:rating_id", method = "delete", operation_id = "delete_rating", tag = "ApiTags::Ratings")]
+    async fn delete_rating(
+        &self,
+        token: AdminBearer,
+        /// The rating's id.
+        #[oai(validator(minimum(value = "1"), maximum(value = "9007199254740991")))]
+        rating_id: Path<i64>,
+    ) -> Deleted {
+        if let Err(err) = self.auth.verify(&token) {
+            return err.into();
+        }
+        let rating_id = rating_id.0;
+        let deleted = self.db.run("ratings.delete", move |conn| db::ratings::delete_rating(conn, rating_id)).await;
+        match deleted {
+            Ok(true) => Deleted::Deleted,
+            Ok(false) => AppError::NotFound(format!("no rating has id {rating_id}")).into(),
+            Err(err) => err.into(),
+        }
+    }
+
+    /// List tags
+    ///
+    /// In id order, paginated by cursor (follow `next`). Filter by user, movie, exact tag text,
+    /// or any mix of them.
+    #[oai(path = "/tags", method = "get", operation_id = "list_tags", tag = "ApiTags::Tags")]
+    async fn list_tags(
+        &self,
+        request: &Request,
+        /// Only this user's tags.
+        #[oai(validator(minimum(value = "1"), maximum(value = "9007199254740991")))]
+        user_id: Query<Option<i64>>,
+        /// Only this movie's tags.
+        #[oai(validator(minimum(value = "1"), maximum(value = "9007199254740991")))]
+        movie_id: Query<Option<i64>>,
+        /// Only tags with exactly this text, e.g. `funny`.
+        #[oai(validator(max_length = 500))]
+        tag: Query<Option<String>>,
+        /// `next_cursor` from the previous page; omit for the first page.
+        #[oai(validator(max_length = 20))]
+        cursor: Query<Option<String>>,
+        /// Items per page, 1 to 100 (default 20).
+        #[oai(validator(minimum(value = "1"), maximum(value = "100")))]
+        page_size: Query<Option<u32>>,
+    ) -> Read<CursorPage<Tag>> {
+        let filter = db::ratings::Filter { user_id: user_id.0, movie_id: movie_id.0, tag: tag.0 };
+        tag_page(&self.db, request, filter, cursor.0, page_size.0, false).await.into()
+    }
+}
+
+fn unix_now() -> i64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |elapsed| elapsed.as_secs() as i64)
+}

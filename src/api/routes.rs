@@ -1,0 +1,81 @@
+//! The whole HTTP app: the API, its spec and Swagger UI, behind the request middleware.
+
+use std::sync::Arc;
+
+use poem::http::{header, StatusCode};
+use poem::middleware::{NormalizePath, TrailingSlash};
+use poem::{Endpoint, EndpointExt, IntoResponse, Request, Response, Route};
+
+use super::auth::AdminAuth;
+use super::request_id::RequestContext;
+use crate::db::Db;
+
+/// Request bodies larger than this are refused with 413.
+pub const MAX_BODY_BYTES: usize = 64 * 1024;
+
+/// Builds the app. `server_url` is the base URL the spec advertises.
+pub fn app(db: Db, auth: AdminAuth, server_url: &str) -> impl Endpoint {
+    let api = super::service(db, auth).server(server_url);
+    let allowed_methods = AllowedMethods::from_spec(&api.spec());
+    Route::new()
+        .at("/openapi.json", api.spec_endpoint())
+        .nest("/docs", api.swagger_ui())
+        .nest("/", api)
+        .around(limit_body)
+        // The seed's Django URLs end in '/': `/api/movies/` and `/api/movies` are the same.
+        .with(NormalizePath::new(TrailingSlash::Trim))
+        .with(RequestContext { allowed_methods })
+}
+
+/// Refuses bodies over [`MAX_BODY_BYTES`] with 413, whether or not they declare their length.
+async fn limit_body<E: Endpoint>(endpoint: std::sync::Arc<E>, mut request: Request) -> poem::Result<Response> {
+    let too_large = || poem::Error::from_status(StatusCode::PAYLOAD_TOO_LARGE);
+    let declared: Option<usize> =
+        request.headers().get(header::CONTENT_LENGTH).and_then(|value| value.to_str().ok()?.parse().ok());
+    match declared {
+        Some(length) if length > MAX_BODY_BYTES => return Err(too_large()),
+        Some(_) => {}
+        // A chunked body: read it here, up to the limit.
+        None => {
+            let body = request.take_body().into_bytes_limit(MAX_BODY_BYTES).await.map_err(|_| too_large())?;
+            request.set_body(body);
+        }
+    }
+    endpoint.call(request).await.map(IntoResponse::into_response)
+}
+
+/// For each documented path template, the methods it accepts, for the `Allow` header of a 405.
+#[derive(Clone, Default)]
+pub struct AllowedMethods(Arc<Vec<(Vec<String>, String)>>);
+
+impl AllowedMethods {
+    pub fn from_spec(spec_json: &str) -> Self {
+        let spec: serde_json::Value = serde_json::from_str(spec_json).unwrap_or_default();
+        let mut paths = Vec::new();
+        if let Some(documented) = spec["paths"].as_object() {
+            for (template, operations) in documented {
+                let mut methods: Vec<String> =
+                    operations.as_object().into_iter().flat_map(|ops| ops.keys()).map(|m| m.to_uppercase()).collect();
+                if methods.iter().any(|method| method == "GET") {
+                    methods.push("HEAD".to_string());
+                }
+                paths.push((segments(template), methods.join(", ")));
+            }
+        }
+        Self(Arc::new(paths))
+    }
+
+    /// The methods `path` accepts, e.g. `GET, HEAD`; empty for an undocumented path.
+    pub fn for_path(&self, path: &str) -> String {
+        let wanted = segments(path);
+        let matches = |template: &[String]| {
+            template.len() == wanted.len()
+                && template.iter().zip(&wanted).all(|(part, actual)| part.starts_with('{') || part == actual)
+        };
+        self.0.iter().find(|(template, _)| matches(template)).map(|(_, methods)| methods.clone()).unwrap_or_default()
+    }
+}
+
+fn segments(path: &str) -> Vec<String> {
+    path.split('/').filter(|part| !part.is_empty()).map(str::to_owned).collect()
+}

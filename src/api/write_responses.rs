@@ -1,0 +1,105 @@
+//! Response types of the writes: each lists what a write can really answer, token failures included.
+
+use poem::http::StatusCode;
+use poem_openapi::payload::Json;
+use poem_openapi::types::ToJSON;
+use poem_openapi::ApiResponse;
+
+use super::error::{AppError, ErrorBody};
+
+/// Responses of a create.
+#[derive(ApiResponse)]
+#[oai(bad_request_handler = "created_bad_request")]
+pub enum Created<T: ToJSON + Send + Sync> {
+    /// Created; the body is the new record.
+    #[oai(status = 201)]
+    Created(Json<T>),
+    /// The body is malformed or refers to something that does not exist.
+    #[oai(status = 400)]
+    BadRequest(Json<ErrorBody>),
+    /// No `Authorization: Bearer` token was sent.
+    #[oai(status = 401)]
+    Unauthorized(Json<ErrorBody>),
+    /// The token is not the admin token.
+    #[oai(status = 403)]
+    Forbidden(Json<ErrorBody>),
+    /// The body is larger than the server accepts.
+    #[oai(status = 413)]
+    PayloadTooLarge(Json<ErrorBody>),
+    /// The body is not `application/json`.
+    #[oai(status = 415)]
+    UnsupportedMediaType(Json<ErrorBody>),
+    /// The server failed; the body carries the request id that its log names.
+    #[oai(status = 500)]
+    Internal(Json<ErrorBody>),
+}
+
+fn created_bad_request<T: ToJSON + Send + Sync>(err: poem::Error) -> Created<T> {
+    match err.status() {
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => Created::UnsupportedMediaType(unsupported_media_type(&err)),
+        _ => AppError::from_poem(&err).into(),
+    }
+}
+
+fn unsupported_media_type(err: &poem::Error) -> Json<ErrorBody> {
+    let mut body = AppError::BadRequest(err.to_string(), None).body();
+    body.0.code = "unsupported_media_type".to_string();
+    body
+}
+
+impl<T: ToJSON + Send + Sync> From<AppError> for Created<T> {
+    fn from(err: AppError) -> Self {
+        match err.status() {
+            StatusCode::BAD_REQUEST => Created::BadRequest(err.body()),
+            StatusCode::UNAUTHORIZED => Created::Unauthorized(err.body()),
+            StatusCode::FORBIDDEN => Created::Forbidden(err.body()),
+            _ => Created::Internal(err.body()),
+        }
+    }
+}
+
+impl<T: ToJSON + Send + Sync> From<Result<T, AppError>> for Created<T> {
+    fn from(result: Result<T, AppError>) -> Self {
+        result.map_or_else(Into::into, |value| Created::Created(Json(value)))
+    }
+}
+
+/// Responses of a delete.
+#[derive(ApiResponse)]
+#[oai(bad_request_handler = "deleted_bad_request")]
+pub enum Deleted {
+    /// Deleted.
+    #[oai(status = 204)]
+    Deleted,
+    /// A parameter is invalid.
+    #[oai(status = 400)]
+    BadRequest(Json<ErrorBody>),
+    /// No `Authorization: Bearer` token was sent.
+    #[oai(status = 401)]
+    Unauthorized(Json<ErrorBody>),
+    /// The token is not the admin token.
+    #[oai(status = 403)]
+    Forbidden(Json<ErrorBody>),
+    /// Nothing has that id.
+    #[oai(status = 404)]
+    NotFound(Json<ErrorBody>),
+    /// The server failed; the body carries the request id that its log names.
+    #[oai(status = 500)]
+    Internal(Json<ErrorBody>),
+}
+
+fn deleted_bad_request(err: poem::Error) -> Deleted {
+    AppError::from_poem(&err).into()
+}
+
+impl From<AppError> for Deleted {
+    fn from(err: AppError) -> Self {
+        match err.status() {
+            StatusCode::BAD_REQUEST => Deleted::BadRequest(err.body()),
+            StatusCode::UNAUTHORIZED => Deleted::Unauthorized(err.body()),
+            StatusCode::FORBIDDEN => Deleted::Forbidden(err.body()),
+            StatusCode::NOT_FOUND => Deleted::NotFound(err.body()),
+            _ => Deleted::Internal(err.body()),
+        }
+    }
+}

@@ -1,0 +1,216 @@
+//! Queries for movies: the filtered list, one movie's details, and the top-rated ranking.
+
+use rusqlite::types::Value;
+use rusqlite::{params, params_from_iter, Connection, OptionalExtension, Row};
+
+use crate::api::error::AppError;
+use crate::api::movies::{
+    GenreMatch, Links, MovieDetail, MovieFilter, MovieSort, MovieSummary, RatingBucket, RatingStats, TagCount,
+    TopRatedMovie,
+};
+
+/// The genres of movie `m`, alphabetical and pipe-joined, as one column.
+const GENRES_OF_M: &str = "(SELECT group_concat(name, '|') FROM (SELECT g.name FROM movie_genres mg
+    JOIN genres g ON g.id = mg.genre_id WHERE mg.movie_id = m.movie_id ORDER BY g.name))";
+
+/// The prior weight of the damped mean: a movie's mean counts as if it had this many extra
+/// ratings at the global mean.
+pub const DAMPING: f64 = 10.0;
+
+pub fn split_genres(joined: Option<String>) -> Vec<String> {
+    joined.map(|joined| joined.split('|').map(str::to_owned).collect()).unwrap_or_default()
+}
+
+fn summary(row: &Row) -> rusqlite::Result<MovieSummary> {
+    let rating_count: i64 = row.get(3)?;
+    let rating_sum: f64 = row.get(4)?;
+    Ok(MovieSummary {
+        id: row.get(0)?,
+        title: row.get(1)?,
+        year: row.get(2)?,
+        genres: split_genres(row.get(5)?),
+        mean_rating: (rating_count > 0).then(|| rating_sum / rating_count as f64),
+        rating_count,
+    })
+}
+
+/// Checks genre names and returns their ids; an unknown name is a 400 that lists the known ones.
+pub fn genre_ids(conn: &Connection, names: &[String]) -> Result<Vec<i64>, AppError> {
+    let mut lookup = conn.prepare_cached("SELECT id FROM genres WHERE name = ?1 COLLATE NOCASE")?;
+    names
+        .iter()
+        .map(|name| match lookup.query_row([name], |row| row.get(0)).optional()? {
+            Some(id) => Ok(id),
+            None => {
+                let known: Vec<String> = conn
+                    .prepare_cached("SELECT name FROM genres ORDER BY name")?
+                    .query_map([], |row| row.get(0))?
+                    .collect::<Result<_, _>>()?;
+                Err(AppError::BadRequest(
+                    format!("unknown genre '{name}'"),
+                    Some(format!("known genres: {}", known.join(", "))),
+                ))
+            }
+        })
+        .collect()
+}
+
+/// The WHERE clause and its parameters for a movie filter.
+fn filter_sql(conn: &Connection, filter: &MovieFilter) -> Result<(String, Vec<Value>), AppError> {
+    let mut clauses = Vec::new();
+    let mut values = Vec::new();
+    if let Some(search) = filter.search.as_deref().filter(|search| !search.is_empty()) {
+        clauses.push("instr(unicode_lower(m.title), unicode_lower(?)) > 0".to_string());
+        values.push(Value::Text(search.to_string()));
+    }
+    if !filter.genres.is_empty() {
+        let ids = genre_ids(conn, &filter.genres)?;
+        let marks = vec!["?"; ids.len()].join(", ");
+        clauses.push(match filter.genre_match {
+            GenreMatch::Any => format!("m.movie_id IN (SELECT movie_id FROM movie_genres WHERE genre_id IN ({marks}))"),
+            GenreMatch::All => format!(
+                "m.movie_id IN (SELECT movie_id FROM movie_genres WHERE genre_id IN ({marks})
+                 GROUP BY movie_id HAVING count(*) = {})",
+                ids.len()
+            ),
+        });
+        values.extend(ids.into_iter().map(Value::Integer));
+    }
+    if let Some(year_min) = filter.year_min {
+        clauses.push("m.year >= ?".to_string());
+        values.push(Value::Integer(year_min.into()));
+    }
+    if let Some(year_max) = filter.year_max {
+        clauses.push("m.year <= ?".to_string());
+        values.push(Value::Integer(year_max.into()));
+    }
+    if let Some(min_ratings) = filter.min_ratings.filter(|min| *min > 0) {
+        clauses.push("coalesce(s.rating_count, 0) >= ?".to_string());
+        values.push(Value::Integer(min_ratings.into()));
+    }
+    let sql = if clauses.is_empty() { String::new() } else { format!("WHERE {}", clauses.join(" AND ")) };
+    Ok((sql, values))
+}
+
+fn order_sql(sort: MovieSort) -> &'static str {
+    // Unknown years and means sort last either way; the id breaks ties so pages are stable.
+    match sort {
+        MovieSort::Id => "m.movie_id",
+        MovieSort::IdDesc => "m.movie_id DESC",
+        MovieSort::Title => "m.title, m.movie_id",
+        MovieSort::TitleDesc => "m.title DESC, m.movie_id",
+        MovieSort::Year => "m.year IS NULL, m.year, m.movie_id",
+        MovieSort::YearDesc => "m.year IS NULL, m.year DESC, m.movie_id",
+        MovieSort::MeanRating => "s.rating_count IS NULL, s.rating_sum / s.rating_count, m.movie_id",
+        MovieSort::MeanRatingDesc => "s.rating_count IS NULL, s.rating_sum / s.rating_count DESC, m.movie_id",
+        MovieSort::RatingCount => "coalesce(s.rating_count, 0), m.movie_id",
+        MovieSort::RatingCountDesc => "coalesce(s.rating_count, 0) DESC, m.movie_id",
+    }
+}
+
+/// One page of movies matching `filter`, and how many match in all.
+pub fn list(
+    conn: &Connection,
+    filter: &MovieFilter,
+    offset: u64,
+    limit: u32,
+) -> Result<(u64, Vec<MovieSummary>), AppError> {
+    let (where_sql, mut values) = filter_sql(conn, filter)?;
+    let from = "FROM movies m LEFT JOIN movie_stats s ON s.movie_id = m.movie_id";
+    let count: i64 = conn
+        .prepare_cached(&format!("SELECT count(*) {from} {where_sql}"))?
+        .query_row(params_from_iter(&values), |row| row.get(0))?;
+    values.push(Value::Integer(limit.into()));
+    values.push(Value::Integer(offset as i64));
+    let sql = format!(
+        "SELECT m.movie_id, m.title, m.year, coalesce(s.rating_count, 0), coalesce(s.rating_sum, 0), {GENRES_OF_M}
+         {from} {where_sql} ORDER BY {} LIMIT ? OFFSET ?",
+        order_sql(filter.sort)
+    );
+    let movies = conn.prepare_cached(&sql)?.query_map(params_from_iter(&values), summary)?.collect::<Result<_, _>>()?;
+    Ok((count as u64, movies))
+}
+
+/// Everything about one movie, or `None` if there is no such movie.
+pub fn detail(conn: &Connection, movie_id: i64) -> Result<Option<MovieDetail>, AppError> {
+    let movie = conn
+        .prepare_cached(&format!(
+            "SELECT m.movie_id, m.title, m.year, coalesce(s.rating_count, 0), coalesce(s.rating_sum, 0), {GENRES_OF_M}
+             FROM movies m LEFT JOIN movie_stats s ON s.movie_id = m.movie_id WHERE m.movie_id = ?1"
+        ))?
+        .query_row([movie_id], summary)
+        .optional()?;
+    let Some(movie) = movie else { return Ok(None) };
+
+    let links = conn
+        .prepare_cached("SELECT imdb_id, tmdb_id FROM links WHERE movie_id = ?1")?
+        .query_row([movie_id], |row| Ok(Links::new(movie_id, row.get(0)?, row.get(1)?)))
+        .optional()?;
+    let mut histogram: Vec<RatingBucket> =
+        (1..=10).map(|half| RatingBucket { rating: half as f64 / 2.0, count: 0 }).collect();
+    let mut buckets = conn.prepare_cached("SELECT rating, count FROM movie_rating_histogram WHERE movie_id = ?1")?;
+    for bucket in buckets.query_map([movie_id], |row| Ok((row.get::<_, f64>(0)?, row.get::<_, i64>(1)?)))? {
+        let (rating, count) = bucket?;
+        histogram[(rating * 2.0) as usize - 1].count = count;
+    }
+    let top_tags = conn
+        .prepare_cached(
+            "SELECT tag, count(*) AS uses FROM tags WHERE movie_id = ?1 GROUP BY tag ORDER BY uses DESC, tag LIMIT 10",
+        )?
+        .query_map([movie_id], |row| Ok(TagCount { tag: row.get(0)?, count: row.get(1)? }))?
+        .collect::<Result<_, _>>()?;
+    Ok(Some(MovieDetail {
+        id: movie.id,
+        title: movie.title,
+        year: movie.year,
+        genres: movie.genres,
+        links,
+        ratings: RatingStats { count: movie.rating_count, mean: movie.mean_rating, histogram },
+        top_tags,
+    }))
+}
+
+pub fn exists(conn: &Connection, movie_id: i64) -> Result<bool, AppError> {
+    Ok(conn
+        .prepare_cached("SELECT EXISTS (SELECT 1 FROM movies WHERE movie_id = ?1)")?
+        .query_row([movie_id], |row| row.get(0))?)
+}
+
+/// Movies ranked by damped mean: (DAMPING × global mean + sum of ratings) / (DAMPING + count).
+pub fn top_rated(
+    conn: &Connection,
+    genre: Option<&str>,
+    min_ratings: u32,
+    limit: u32,
+) -> Result<Vec<TopRatedMovie>, AppError> {
+    let genre_id = match genre {
+        Some(name) => Some(genre_ids(conn, &[name.to_string()])?[0]),
+        None => None,
+    };
+    let sql = format!(
+        "SELECT m.movie_id, m.title, m.year, s.rating_count, s.rating_sum, {GENRES_OF_M},
+                (?1 * t.rating_sum / t.rating_count + s.rating_sum) / (?1 + s.rating_count) AS score
+         FROM movie_stats s JOIN movies m ON m.movie_id = s.movie_id, rating_totals t
+         WHERE s.rating_count >= ?2 AND (?3 IS NULL OR s.movie_id IN (SELECT movie_id FROM movie_genres WHERE genre_id = ?3))
+         ORDER BY score DESC, m.movie_id LIMIT ?4"
+    );
+    let mut statement = conn.prepare_cached(&sql)?;
+    let rows = statement.query_map(params![DAMPING, min_ratings.max(1), genre_id, limit], |row| {
+        Ok((summary(row)?, row.get::<_, f64>(6)?))
+    })?;
+    let mut ranked = Vec::new();
+    for (rank, row) in (1..).zip(rows) {
+        let (movie, score) = row?;
+        ranked.push(TopRatedMovie {
+            rank,
+            id: movie.id,
+            title: movie.title,
+            year: movie.year,
+            genres: movie.genres,
+            rating_count: movie.rating_count,
+            mean_rating: movie.mean_rating.unwrap_or_default(),
+            score,
+        });
+    }
+    Ok(ranked)
+}

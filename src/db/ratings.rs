@@ -1,0 +1,112 @@
+//! Queries for ratings and tags: keyset-paginated lists, and rating writes.
+
+use rusqlite::types::Value;
+use rusqlite::{params, params_from_iter, Connection, OptionalExtension};
+
+use crate::api::error::AppError;
+use crate::api::ratings::{NewRating, Rating, Tag};
+
+/// Which ratings or tags to list; every field narrows the list.
+#[derive(Debug, Clone, Default)]
+pub struct Filter {
+    pub user_id: Option<i64>,
+    pub movie_id: Option<i64>,
+    /// Tags only: the exact tag text.
+    pub tag: Option<String>,
+}
+
+impl Filter {
+    /// The WHERE clause (over alias `x`) for rows after the cursor id, and its parameters.
+    fn where_sql(&self, after_id: i64) -> (String, Vec<Value>) {
+        let mut sql = "WHERE x.id > ?".to_string();
+        let mut values = vec![Value::Integer(after_id)];
+        if let Some(user_id) = self.user_id {
+            sql.push_str(" AND x.user_id = ?");
+            values.push(Value::Integer(user_id));
+        }
+        if let Some(movie_id) = self.movie_id {
+            sql.push_str(" AND x.movie_id = ?");
+            values.push(Value::Integer(movie_id));
+        }
+        if let Some(tag) = &self.tag {
+            sql.push_str(" AND x.tag = ?");
+            values.push(Value::Text(tag.clone()));
+        }
+        (sql, values)
+    }
+}
+
+/// Up to `limit` ratings after id `after_id`, in id order, with their movies' titles.
+pub fn list_ratings(conn: &Connection, filter: &Filter, after_id: i64, limit: u32) -> Result<Vec<Rating>, AppError> {
+    let (where_sql, mut values) = filter.where_sql(after_id);
+    values.push(Value::Integer(limit.into()));
+    let sql = format!(
+        "SELECT x.id, x.user_id, x.movie_id, m.title, x.rating, x.timestamp
+         FROM ratings x JOIN movies m ON m.movie_id = x.movie_id {where_sql} ORDER BY x.id LIMIT ?"
+    );
+    let mut statement = conn.prepare_cached(&sql)?;
+    let rows = statement.query_map(params_from_iter(&values), |row| {
+        Ok(Rating {
+            id: row.get(0)?,
+            user_id: row.get(1)?,
+            movie_id: row.get(2)?,
+            movie_title: row.get(3)?,
+            rating: row.get(4)?,
+            timestamp: row.get(5)?,
+        })
+    })?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+/// Up to `limit` tags after id `after_id`, in id order, with their movies' titles.
+pub fn list_tags(conn: &Connection, filter: &Filter, after_id: i64, limit: u32) -> Result<Vec<Tag>, AppError> {
+    let (where_sql, mut values) = filter.where_sql(after_id);
+    values.push(Value::Integer(limit.into()));
+    let sql = format!(
+        "SELECT x.id, x.user_id, x.movie_id, m.title, x.tag, x.timestamp
+         FROM tags x JOIN movies m ON m.movie_id = x.movie_id {where_sql} ORDER BY x.id LIMIT ?"
+    );
+    let mut statement = conn.prepare_cached(&sql)?;
+    let rows = statement.query_map(params_from_iter(&values), |row| {
+        Ok(Tag {
+            id: row.get(0)?,
+            user_id: row.get(1)?,
+            movie_id: row.get(2)?,
+            movie_title: row.get(3)?,
+            tag: row.get(4)?,
+            timestamp: row.get(5)?,
+        })
+    })?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+/// Whether a user id appears in ratings or tags (MovieLens has no users table).
+pub fn user_exists(conn: &Connection, user_id: i64) -> Result<bool, AppError> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT EXISTS (SELECT 1 FROM ratings WHERE user_id = ?1) OR EXISTS (SELECT 1 FROM tags WHERE user_id = ?1)",
+        )?
+        .query_row([user_id], |row| row.get(0))?)
+}
+
+/// Records a rating; the aggregates follow through the triggers on `ratings`.
+pub fn create_rating(conn: &mut Connection, new: &NewRating, timestamp: i64) -> Result<Rating, AppError> {
+    let tx = conn.transaction()?;
+    let title: Option<String> = tx
+        .prepare_cached("SELECT title FROM movies WHERE movie_id = ?1")?
+        .query_row([new.movie_id], |row| row.get(0))
+        .optional()?;
+    let Some(movie_title) = title else {
+        return Err(AppError::BadRequest(format!("no movie has id {}", new.movie_id), Some("movie_id".to_string())));
+    };
+    tx.prepare_cached("INSERT INTO ratings (user_id, movie_id, rating, timestamp) VALUES (?1, ?2, ?3, ?4)")?
+        .execute(params![new.user_id, new.movie_id, new.rating, timestamp])?;
+    let id = tx.last_insert_rowid();
+    tx.commit()?;
+    Ok(Rating { id, user_id: new.user_id, movie_id: new.movie_id, movie_title, rating: new.rating, timestamp })
+}
+
+/// Deletes a rating; false if there was none with that id.
+pub fn delete_rating(conn: &Connection, rating_id: i64) -> Result<bool, AppError> {
+    Ok(conn.prepare_cached("DELETE FROM ratings WHERE id = ?1")?.execute([rating_id])? == 1)
+}
