@@ -156,11 +156,21 @@ impl Drop for TestApp {
 
 /// Builds and starts the app (with `data` to import instead of the demo data, if given).
 pub fn spawn_app(data: Option<&Path>) -> TestApp {
+    start_app(data, None)
+}
+
+/// Like [`spawn_app`], with a chosen admin token.
+pub fn spawn_app_with_token(data: Option<&Path>, token: &str) -> TestApp {
+    start_app(data, Some(token))
+}
+
+fn start_app(data: Option<&Path>, admin_token: Option<&str>) -> TestApp {
     init_test_tracing();
     let db = TempDb::new();
     let db_config = DbConfig::at(&db.path);
     let mut serve = ServeConfig::on("127.0.0.1:0".parse().unwrap());
     serve.data = data.map(Path::to_path_buf);
+    serve.admin_token = admin_token.map(|token| movielens::config::Secret(token.to_string()));
     let (address_tx, address_rx) = std::sync::mpsc::channel();
     let (shutdown_tx, shutdown_rx) = tokio::sync::oneshot::channel::<()>();
     let thread = std::thread::spawn(move || {
@@ -185,4 +195,30 @@ pub fn get(url: &str) -> (u16, String) {
     let mut response = agent.get(url).call().expect("the request is answered");
     let status = response.status().as_u16();
     (status, response.body_mut().read_to_string().expect("a text body"))
+}
+
+/// Sends any request and returns the status, the headers and the body.
+pub fn send(
+    method: &str,
+    url: &str,
+    headers: &[(&str, &str)],
+    body: Option<&str>,
+) -> (u16, ureq::http::HeaderMap, String) {
+    let agent: ureq::Agent = ureq::Agent::config_builder().http_status_as_error(false).build().into();
+    let mut request = ureq::http::Request::builder().method(method).uri(url);
+    for (name, value) in headers {
+        request = request.header(*name, *value);
+    }
+    let request = request.body(body.unwrap_or_default().to_string()).unwrap();
+    let mut response = agent.run(request).expect("the request is answered");
+    let status = response.status().as_u16();
+    let headers = response.headers().clone();
+    (status, headers, response.body_mut().read_to_string().unwrap_or_default())
+}
+
+/// GET `url` and parse the JSON body, asserting the status.
+pub fn get_json(url: &str, expected_status: u16) -> serde_json::Value {
+    let (status, body) = get(url);
+    assert_eq!(status, expected_status, "GET {url}: {body}");
+    serde_json::from_str(&body).unwrap_or_else(|err| panic!("GET {url}: not JSON ({err}): {body}"))
 }
