@@ -6,9 +6,13 @@
 CREATE TABLE movie_stats (
     movie_id     INTEGER PRIMARY KEY REFERENCES movies (movie_id) ON DELETE CASCADE,
     rating_count INTEGER NOT NULL,
-    rating_sum   REAL NOT NULL              -- exact: half stars are exact binary fractions
+    rating_sum   REAL NOT NULL,             -- exact: half stars are exact binary fractions
+    -- The damped mean the top-rated ranking sorts by: (10 × m + rating_sum) / (10 + rating_count),
+    -- where m is the mean of all ratings. Rescored whenever m changes (see rating_totals_rescore).
+    score        REAL NOT NULL DEFAULT 0
 );
 CREATE INDEX movie_stats_rating_count ON movie_stats (rating_count);
+CREATE INDEX movie_stats_score ON movie_stats (score DESC, movie_id);
 
 -- How many ratings of each half star a movie has (rows with a zero count may remain).
 CREATE TABLE movie_rating_histogram (
@@ -24,8 +28,14 @@ CREATE TABLE rating_totals (
     rating_count INTEGER NOT NULL,
     rating_sum   REAL NOT NULL
 );
-INSERT INTO rating_totals (id, rating_count, rating_sum)
-SELECT 1, count(*), coalesce(sum(rating), 0) FROM ratings;
+INSERT INTO rating_totals (id, rating_count, rating_sum) VALUES (1, 0, 0);
+
+-- Every change of the global mean rescores every movie, in the same transaction, so the ranking
+-- is always exact: a rating write costs one pass over movie_stats (one row per rated movie).
+CREATE TRIGGER rating_totals_rescore AFTER UPDATE ON rating_totals BEGIN
+    UPDATE movie_stats SET score = CASE WHEN NEW.rating_count = 0 THEN 0
+        ELSE (10.0 * NEW.rating_sum / NEW.rating_count + rating_sum) / (10.0 + rating_count) END;
+END;
 
 CREATE TRIGGER ratings_aggregate_insert AFTER INSERT ON ratings BEGIN
     INSERT INTO movie_stats (movie_id, rating_count, rating_sum) VALUES (NEW.movie_id, 1, NEW.rating)
@@ -55,11 +65,12 @@ CREATE TRIGGER ratings_aggregate_update AFTER UPDATE OF movie_id, rating ON rati
     UPDATE rating_totals SET rating_sum = rating_sum - OLD.rating + NEW.rating;
 END;
 
--- Fill the aggregates for data imported before this migration.
+-- Fill the aggregates for data imported before this migration; the totals update scores them.
 INSERT INTO movie_stats (movie_id, rating_count, rating_sum)
 SELECT movie_id, count(*), sum(rating) FROM ratings GROUP BY movie_id;
 INSERT INTO movie_rating_histogram (movie_id, rating, count)
 SELECT movie_id, rating, count(*) FROM ratings GROUP BY movie_id, rating;
+UPDATE rating_totals SET rating_count = (SELECT count(*) FROM ratings), rating_sum = (SELECT coalesce(sum(rating), 0) FROM ratings);
 
 -- The admin token, stored only as its SHA-256 hash. At most one row.
 CREATE TABLE admin_tokens (

@@ -9,7 +9,10 @@ pub mod statements;
 
 use std::path::{Path, PathBuf};
 
+use std::sync::Arc;
+
 use r2d2::ManageConnection;
+use tokio::sync::Semaphore;
 use r2d2_sqlite::SqliteConnectionManager;
 use rusqlite::Connection;
 
@@ -25,6 +28,8 @@ pub enum DbError {
     Sqlite(#[from] rusqlite::Error),
     #[error("database task failed: {0}")]
     Join(#[from] tokio::task::JoinError),
+    #[error("the database handle is closed")]
+    Closed,
 }
 
 /// Milliseconds a statement waits for a lock held by another writer before giving up with SQLITE_BUSY.
@@ -53,6 +58,9 @@ fn configure(conn: &mut Connection) -> rusqlite::Result<()> {
 pub struct Db {
     pool: Pool,
     path: PathBuf,
+    /// One permit per pooled connection: requests beyond that wait here, cheaply, instead of
+    /// each holding a blocking thread that sleeps in the pool.
+    permits: Arc<Semaphore>,
 }
 
 impl Db {
@@ -63,20 +71,21 @@ impl Db {
         // reason, instead of in the pool's retry loop.
         let mut first = manager.connect()?;
         migrations::apply(&mut first)?;
+        let pool_size = config.pool_size.max(1);
         let pool = r2d2::Pool::builder()
-            .max_size(config.pool_size.max(1))
+            .max_size(pool_size)
             // Connections open on demand; a fresh start costs one connection, not the whole pool.
             .min_idle(Some(0))
             .max_lifetime(Some(config.conn_max_age()))
             .build_unchecked(manager);
-        Ok(Self { pool, path: config.path.clone() })
+        Ok(Self { pool, path: config.path.clone(), permits: Arc::new(Semaphore::new(pool_size as usize)) })
     }
 
     /// A handle that never connects, for building the OpenAPI document without a database.
     pub fn detached() -> Self {
         let manager = SqliteConnectionManager::file("movielens-detached.db");
         let pool = r2d2::Pool::builder().min_idle(Some(0)).build_unchecked(manager);
-        Self { pool, path: PathBuf::new() }
+        Self { pool, path: PathBuf::new(), permits: Arc::new(Semaphore::new(1)) }
     }
 
     pub fn path(&self) -> &Path {
@@ -106,7 +115,9 @@ impl Db {
     {
         let db = self.clone();
         let span = tracing::debug_span!("db", operation, statements = tracing::field::Empty);
+        let permit = self.permits.clone().acquire_owned().await.map_err(|_| DbError::Closed)?;
         tokio::task::spawn_blocking(move || {
+            let _permit = permit;
             let _entered = span.enter();
             let (result, counted) = statements::count(|| db.with_conn(work));
             span.record("statements", counted.statements);

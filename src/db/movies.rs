@@ -9,16 +9,15 @@ use crate::api::movies::{
     TopRatedMovie,
 };
 
-/// The genres of movie `m`, alphabetical and pipe-joined, as one column.
-const GENRES_OF_M: &str = "(SELECT group_concat(name, '|') FROM (SELECT g.name FROM movie_genres mg
-    JOIN genres g ON g.id = mg.genre_id WHERE mg.movie_id = m.movie_id ORDER BY g.name))";
+/// The genres of movie `m`, pipe-joined, as one column (`split_genres` sorts them).
+const GENRES_OF_M: &str = "(SELECT group_concat(g.name, '|') FROM movie_genres mg
+    JOIN genres g ON g.id = mg.genre_id WHERE mg.movie_id = m.movie_id)";
 
-/// The prior weight of the damped mean: a movie's mean counts as if it had this many extra
-/// ratings at the global mean.
-pub const DAMPING: f64 = 10.0;
-
+/// Genres in alphabetical order, as MovieLens lists them.
 pub fn split_genres(joined: Option<String>) -> Vec<String> {
-    joined.map(|joined| joined.split('|').map(str::to_owned).collect()).unwrap_or_default()
+    let mut genres: Vec<String> = joined.map(|joined| joined.split('|').map(str::to_owned).collect()).unwrap_or_default();
+    genres.sort_unstable();
+    genres
 }
 
 fn summary(row: &Row) -> rusqlite::Result<MovieSummary> {
@@ -109,6 +108,9 @@ fn order_sql(sort: MovieSort) -> &'static str {
 }
 
 /// One page of movies matching `filter`, and how many match in all.
+///
+/// The inner query picks the page's ids; titles, stats and genres are read for those ids only.
+/// Sorting whole rows instead would compute the genres of every movie in the table.
 pub fn list(
     conn: &Connection,
     filter: &MovieFilter,
@@ -116,16 +118,27 @@ pub fn list(
     limit: u32,
 ) -> Result<(u64, Vec<MovieSummary>), AppError> {
     let (where_sql, mut values) = filter_sql(conn, filter)?;
-    let from = "FROM movies m LEFT JOIN movie_stats s ON s.movie_id = m.movie_id";
+    let needs_stats = filter.min_ratings.is_some_and(|min| min > 0)
+        || matches!(
+            filter.sort,
+            MovieSort::MeanRating | MovieSort::MeanRatingDesc | MovieSort::RatingCount | MovieSort::RatingCountDesc
+        );
+    let from = if needs_stats {
+        "FROM movies m LEFT JOIN movie_stats s ON s.movie_id = m.movie_id"
+    } else {
+        "FROM movies m"
+    };
     let count: i64 = conn
         .prepare_cached(&format!("SELECT count(*) {from} {where_sql}"))?
         .query_row(params_from_iter(&values), |row| row.get(0))?;
     values.push(Value::Integer(limit.into()));
     values.push(Value::Integer(offset as i64));
+    let order = order_sql(filter.sort);
     let sql = format!(
         "SELECT m.movie_id, m.title, m.year, coalesce(s.rating_count, 0), coalesce(s.rating_sum, 0), {GENRES_OF_M}
-         {from} {where_sql} ORDER BY {} LIMIT ? OFFSET ?",
-        order_sql(filter.sort)
+         FROM (SELECT m.movie_id {from} {where_sql} ORDER BY {order} LIMIT ? OFFSET ?) page
+         JOIN movies m ON m.movie_id = page.movie_id LEFT JOIN movie_stats s ON s.movie_id = m.movie_id
+         ORDER BY {order}"
     );
     let movies = conn.prepare_cached(&sql)?.query_map(params_from_iter(&values), summary)?.collect::<Result<_, _>>()?;
     Ok((count as u64, movies))
@@ -176,7 +189,9 @@ pub fn exists(conn: &Connection, movie_id: i64) -> Result<bool, AppError> {
         .query_row([movie_id], |row| row.get(0))?)
 }
 
-/// Movies ranked by damped mean: (DAMPING × global mean + sum of ratings) / (DAMPING + count).
+/// Movies ranked by damped mean: (10 × global mean + sum of ratings) / (10 + count), kept in
+/// `movie_stats.score` by the triggers of migration 0002. Walking the score index from the top, the query stops as soon as
+/// it has `limit` movies that pass the filters.
 pub fn top_rated(
     conn: &Connection,
     genre: Option<&str>,
@@ -187,15 +202,22 @@ pub fn top_rated(
         Some(name) => Some(genre_ids(conn, &[name.to_string()])?[0]),
         None => None,
     };
+    let genre_filter = if genre_id.is_some() {
+        "AND EXISTS (SELECT 1 FROM movie_genres mg WHERE mg.movie_id = s.movie_id AND mg.genre_id = ?3)"
+    } else {
+        "AND ?3 IS NULL"
+    };
     let sql = format!(
-        "SELECT m.movie_id, m.title, m.year, s.rating_count, s.rating_sum, {GENRES_OF_M},
-                (?1 * t.rating_sum / t.rating_count + s.rating_sum) / (?1 + s.rating_count) AS score
-         FROM movie_stats s JOIN movies m ON m.movie_id = s.movie_id, rating_totals t
-         WHERE s.rating_count >= ?2 AND (?3 IS NULL OR s.movie_id IN (SELECT movie_id FROM movie_genres WHERE genre_id = ?3))
-         ORDER BY score DESC, m.movie_id LIMIT ?4"
+        "SELECT m.movie_id, m.title, m.year, r.rating_count, r.rating_sum, {GENRES_OF_M}, r.score
+         FROM (SELECT s.movie_id, s.rating_count, s.rating_sum, s.score
+               FROM movie_stats s INDEXED BY movie_stats_score
+               WHERE s.rating_count >= ?1 {genre_filter}
+               ORDER BY s.score DESC, s.movie_id LIMIT ?2) r
+         JOIN movies m ON m.movie_id = r.movie_id
+         ORDER BY r.score DESC, r.movie_id"
     );
     let mut statement = conn.prepare_cached(&sql)?;
-    let rows = statement.query_map(params![DAMPING, min_ratings.max(1), genre_id, limit], |row| {
+    let rows = statement.query_map(params![min_ratings.max(1), limit, genre_id], |row| {
         Ok((summary(row)?, row.get::<_, f64>(6)?))
     })?;
     let mut ranked = Vec::new();
