@@ -201,7 +201,7 @@ impl MoviesApi {
         #[oai(validator(max_length = 200))]
         search: Query<Option<String>>,
         /// A genre name, e.g. `Comedy`; repeat for several. Unknown names are a 400.
-        #[oai(validator(max_items = 20))]
+        #[oai(default, validator(max_items = 20))]
         genre: Query<Vec<String>>,
         /// With several genres: `all` (default) or `any`.
         genre_match: Query<Option<GenreMatch>>,

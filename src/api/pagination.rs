@@ -120,9 +120,10 @@ pub fn cursor_page<T: ParseFromJSON + ToJSON>(
     CursorPage { next_cursor, next, results: rows }
 }
 
-/// Parses a cursor from a previous page (the last id it held).
+/// Parses a cursor from a previous page (the last id it held); none, or an empty one, starts
+/// at the beginning.
 pub fn parse_cursor(cursor: Option<&str>) -> Result<i64, AppError> {
-    match cursor {
+    match cursor.filter(|cursor| !cursor.is_empty()) {
         None => Ok(0),
         Some(text) => text.parse::<i64>().ok().filter(|id| *id >= 0).ok_or_else(|| {
             AppError::BadRequest(format!("cursor '{text}' is not one this API issued"), Some("cursor".to_string()))

@@ -3,6 +3,7 @@
 use poem::Request;
 use poem_openapi::param::{Path, Query};
 use poem_openapi::payload::Json;
+use poem_openapi::types::MaybeUndefined;
 use poem_openapi::{Object, OpenApi};
 
 use super::auth::{AdminAuth, AdminBearer};
@@ -50,9 +51,9 @@ pub struct NewRating {
     /// Half stars, 0.5 to 5.0.
     #[oai(validator(minimum(value = "0.5"), maximum(value = "5"), multiple_of = "0.5"))]
     pub rating: f64,
-    /// Seconds since the Unix epoch; now when omitted.
+    /// Seconds since the Unix epoch; now when omitted. Not nullable.
     #[oai(validator(minimum(value = "0"), maximum(value = "9007199254740991")))]
-    pub timestamp: Option<i64>,
+    pub timestamp: MaybeUndefined<i64>,
 }
 
 /// A page of ratings. `require_parent` makes an unknown movie or user a 404 rather than an empty page.
@@ -155,7 +156,12 @@ impl RatingsApi {
             return err.into();
         }
         let new = body.0;
-        let timestamp = new.timestamp.unwrap_or_else(unix_now);
+        if new.timestamp.is_null() {
+            // The type accepts null only so that it can be refused with a clear message.
+            let message = "timestamp may be omitted, but not null".to_string();
+            return AppError::BadRequest(message, Some("timestamp".to_string())).into();
+        }
+        let timestamp = new.timestamp.value().copied().unwrap_or_else(unix_now);
         self.db.run("ratings.create", move |conn| db::ratings::create_rating(conn, &new, timestamp)).await.into()
     }
 

@@ -12,9 +12,9 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use r2d2::ManageConnection;
-use tokio::sync::Semaphore;
 use r2d2_sqlite::SqliteConnectionManager;
 use rusqlite::Connection;
+use tokio::sync::Semaphore;
 
 use crate::config::DbConfig;
 

@@ -15,7 +15,8 @@ const GENRES_OF_M: &str = "(SELECT group_concat(g.name, '|') FROM movie_genres m
 
 /// Genres in alphabetical order, as MovieLens lists them.
 pub fn split_genres(joined: Option<String>) -> Vec<String> {
-    let mut genres: Vec<String> = joined.map(|joined| joined.split('|').map(str::to_owned).collect()).unwrap_or_default();
+    let mut genres: Vec<String> =
+        joined.map(|joined| joined.split('|').map(str::to_owned).collect()).unwrap_or_default();
     genres.sort_unstable();
     genres
 }
@@ -123,11 +124,8 @@ pub fn list(
             filter.sort,
             MovieSort::MeanRating | MovieSort::MeanRatingDesc | MovieSort::RatingCount | MovieSort::RatingCountDesc
         );
-    let from = if needs_stats {
-        "FROM movies m LEFT JOIN movie_stats s ON s.movie_id = m.movie_id"
-    } else {
-        "FROM movies m"
-    };
+    let from =
+        if needs_stats { "FROM movies m LEFT JOIN movie_stats s ON s.movie_id = m.movie_id" } else { "FROM movies m" };
     let count: i64 = conn
         .prepare_cached(&format!("SELECT count(*) {from} {where_sql}"))?
         .query_row(params_from_iter(&values), |row| row.get(0))?;
@@ -217,9 +215,8 @@ pub fn top_rated(
          ORDER BY r.score DESC, r.movie_id"
     );
     let mut statement = conn.prepare_cached(&sql)?;
-    let rows = statement.query_map(params![min_ratings.max(1), limit, genre_id], |row| {
-        Ok((summary(row)?, row.get::<_, f64>(6)?))
-    })?;
+    let rows = statement
+        .query_map(params![min_ratings.max(1), limit, genre_id], |row| Ok((summary(row)?, row.get::<_, f64>(6)?)))?;
     let mut ranked = Vec::new();
     for (rank, row) in (1..).zip(rows) {
         let (movie, score) = row?;

@@ -1,0 +1,185 @@
+"""Drive the live MovieLens API through a client generated from openapi/openapi.json.
+
+run.sh generates the client with openapi-python-client, installs it, and runs this
+file with pytest against a server that serves the real ml-latest-small data set.
+
+Environment:
+    MOVIELENS_BASE_URL     e.g. http://127.0.0.1:8000 (no trailing /api)
+    MOVIELENS_ADMIN_TOKEN  the admin token the server was started with
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+
+import pytest
+
+from movie_lens_api_client import AuthenticatedClient, Client
+from movie_lens_api_client.api.health import health
+from movie_lens_api_client.api.movies import get_movie, list_movies
+from movie_lens_api_client.api.ratings import create_rating, delete_rating
+from movie_lens_api_client.models.error import Error
+from movie_lens_api_client.models.movie_detail import MovieDetail
+from movie_lens_api_client.models.movie_sort import MovieSort
+from movie_lens_api_client.models.new_rating import NewRating
+from movie_lens_api_client.models.page_movie_summary import PageMovieSummary
+from movie_lens_api_client.models.rating import Rating
+from movie_lens_api_client.types import UNSET
+
+BASE_URL = os.environ.get("MOVIELENS_BASE_URL", "").rstrip("/")
+TOKEN = os.environ.get("MOVIELENS_ADMIN_TOKEN", "")
+
+pytestmark = pytest.mark.skipif(
+    not BASE_URL or not TOKEN, reason="MOVIELENS_BASE_URL and MOVIELENS_ADMIN_TOKEN must be set"
+)
+
+
+@pytest.fixture()
+def client() -> Client:
+    # raise_on_unexpected_status: a status code the spec does not document is an error.
+    with Client(base_url=BASE_URL, raise_on_unexpected_status=True, timeout=30.0) as c:
+        yield c
+
+
+@pytest.fixture()
+def admin() -> AuthenticatedClient:
+    with AuthenticatedClient(
+        base_url=BASE_URL, token=TOKEN, raise_on_unexpected_status=True, timeout=30.0
+    ) as c:
+        yield c
+
+
+def assert_error(resp, status: int, code: str | None = None) -> Error:
+    assert resp.status_code == status, resp.content
+    err = resp.parsed
+    assert isinstance(err, Error), resp.content
+    assert err.message
+    assert err.request_id
+    assert resp.headers.get("x-request-id") == err.request_id
+    if code is not None:
+        assert err.code == code, err
+    return err
+
+
+def test_health(client: Client) -> None:
+    resp = health.sync_detailed(client=client)
+    assert resp.status_code == 200, resp.content
+    assert resp.parsed.status == "ok"
+
+
+def test_list_movies_genre_year_sort(client: Client) -> None:
+    resp = list_movies.sync_detailed(
+        client=client,
+        genre=["Comedy"],
+        year_min=2000,
+        sort=MovieSort("title"),
+        page_size=25,
+    )
+    assert resp.status_code == 200, resp.content
+    page = resp.parsed
+    assert isinstance(page, PageMovieSummary)
+    assert page.count > len(page.results) > 0
+    assert page.next_ is not UNSET  # more than one page
+    assert page.previous is UNSET  # first page
+    for m in page.results:
+        assert "Comedy" in m.genres, m
+        assert m.year is not UNSET and m.year >= 2000, m
+    titles = [m.title for m in page.results]
+    assert titles == sorted(titles), titles
+
+
+def test_list_movies_year_range_and_descending_sort(client: Client) -> None:
+    resp = list_movies.sync_detailed(
+        client=client,
+        genre=["Animation"],
+        year_min=1990,
+        year_max=1999,
+        min_ratings=50,
+        sort=MovieSort("-rating_count"),
+        page_size=10,
+    )
+    assert resp.status_code == 200, resp.content
+    page = resp.parsed
+    assert isinstance(page, PageMovieSummary)
+    assert page.results
+    counts = [m.rating_count for m in page.results]
+    assert counts == sorted(counts, reverse=True), counts
+    for m in page.results:
+        assert "Animation" in m.genres and 1990 <= m.year <= 1999 and m.rating_count >= 50, m
+    # Toy Story is the most-rated 1990s animation in ml-latest-small (215 ratings).
+    assert page.results[0].id == 1 and page.results[0].rating_count == 215, page.results[0]
+
+
+def test_list_movies_without_genre(client: Client) -> None:
+    resp = list_movies.sync_detailed(client=client, page_size=5)  # no genre argument
+    assert resp.status_code == 200, resp.content
+    assert resp.parsed.count == 9742
+
+
+def test_list_movies_unknown_genre_is_400(client: Client) -> None:
+    resp = list_movies.sync_detailed(client=client, genre=["NoSuchGenre"])
+    assert_error(resp, 400)
+
+
+def test_get_movie_toy_story(client: Client) -> None:
+    resp = get_movie.sync_detailed(movie_id=1, client=client)
+    assert resp.status_code == 200, resp.content
+    movie = resp.parsed
+    assert isinstance(movie, MovieDetail)
+    assert movie.id == 1
+    assert movie.title == "Toy Story (1995)"
+    assert movie.year == 1995
+    assert {"Animation", "Children", "Comedy"} <= set(movie.genres)
+    assert movie.ratings.count == 215
+    assert sum(b.count for b in movie.ratings.histogram) == 215
+    assert [b.rating for b in movie.ratings.histogram] == [x / 2 for x in range(1, 11)]
+    assert 3.5 < movie.ratings.mean < 4.5
+    assert movie.links is not UNSET and movie.links.imdb_id == "0114709"
+
+
+def test_get_movie_unknown_is_404(client: Client) -> None:
+    resp = get_movie.sync_detailed(movie_id=987654321, client=client)
+    assert_error(resp, 404)
+
+
+def test_create_rating_without_token_is_401(client: Client) -> None:
+    body = NewRating(user_id=1, movie_id=1, rating=4.5)
+    resp = create_rating.sync_detailed(client=client, body=body)
+    assert_error(resp, 401)
+
+
+def test_create_rating_with_wrong_token_is_403() -> None:
+    with AuthenticatedClient(
+        base_url=BASE_URL, token="wrong-" + uuid.uuid4().hex, raise_on_unexpected_status=True
+    ) as bad:
+        resp = create_rating.sync_detailed(
+            client=bad, body=NewRating(user_id=1, movie_id=1, rating=4.5)
+        )
+    assert_error(resp, 403)
+
+
+def test_create_then_delete_rating_with_token(admin: AuthenticatedClient, client: Client) -> None:
+    # Movie 2 (Jumanji), so the Toy Story figures above are never disturbed.
+    before = get_movie.sync_detailed(movie_id=2, client=client).parsed.ratings.count
+    resp = create_rating.sync_detailed(
+        client=admin, body=NewRating(user_id=1, movie_id=2, rating=3.5, timestamp=1_000_000_000)
+    )
+    assert resp.status_code == 201, resp.content
+    rating = resp.parsed
+    assert isinstance(rating, Rating)
+    assert (rating.user_id, rating.movie_id, rating.rating, rating.timestamp) == (
+        1,
+        2,
+        3.5,
+        1_000_000_000,
+    )
+    assert rating.movie_title == "Jumanji (1995)"
+    assert get_movie.sync_detailed(movie_id=2, client=client).parsed.ratings.count == before + 1
+
+    # Deleting also needs the token.
+    assert_error(delete_rating.sync_detailed(rating_id=rating.id, client=client), 401)
+    resp = delete_rating.sync_detailed(rating_id=rating.id, client=admin)
+    assert resp.status_code == 204, resp.content
+    assert get_movie.sync_detailed(movie_id=2, client=client).parsed.ratings.count == before
+    assert_error(delete_rating.sync_detailed(rating_id=rating.id, client=admin), 404)
