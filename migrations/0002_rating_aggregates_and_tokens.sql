@@ -8,7 +8,7 @@ CREATE TABLE movie_stats (
     rating_count INTEGER NOT NULL,
     rating_sum   REAL NOT NULL,             -- exact: half stars are exact binary fractions
     -- The damped mean the top-rated ranking sorts by: (10 × m + rating_sum) / (10 + rating_count),
-    -- where m is the mean of all ratings. Rescored whenever m changes (see rating_totals_rescore).
+    -- where m is the mean of all ratings. Rescored whenever m changes (see totals_rescore).
     score        REAL NOT NULL DEFAULT 0
 );
 CREATE INDEX movie_stats_rating_count ON movie_stats (rating_count);
@@ -22,17 +22,28 @@ CREATE TABLE movie_rating_histogram (
     PRIMARY KEY (movie_id, rating)
 ) WITHOUT ROWID;
 
--- The whole table's count and sum: the prior of the damped (Bayesian) mean. Always one row.
-CREATE TABLE rating_totals (
+-- Whole-table figures that would otherwise take a full scan per request: the movie count (the
+-- unfiltered movie list's total) and the ratings' count and sum (the prior of the damped mean).
+-- Always one row.
+CREATE TABLE totals (
     id           INTEGER PRIMARY KEY CHECK (id = 1),
+    movie_count  INTEGER NOT NULL,
     rating_count INTEGER NOT NULL,
     rating_sum   REAL NOT NULL
 );
-INSERT INTO rating_totals (id, rating_count, rating_sum) VALUES (1, 0, 0);
+INSERT INTO totals (id, movie_count, rating_count, rating_sum) VALUES (1, 0, 0, 0);
+
+CREATE TRIGGER movies_total_insert AFTER INSERT ON movies BEGIN
+    UPDATE totals SET movie_count = movie_count + 1;
+END;
+
+CREATE TRIGGER movies_total_delete AFTER DELETE ON movies BEGIN
+    UPDATE totals SET movie_count = movie_count - 1;
+END;
 
 -- Every change of the global mean rescores every movie, in the same transaction, so the ranking
 -- is always exact: a rating write costs one pass over movie_stats (one row per rated movie).
-CREATE TRIGGER rating_totals_rescore AFTER UPDATE ON rating_totals BEGIN
+CREATE TRIGGER totals_rescore AFTER UPDATE OF rating_count, rating_sum ON totals BEGIN
     UPDATE movie_stats SET score = CASE WHEN NEW.rating_count = 0 THEN 0
         ELSE (10.0 * NEW.rating_sum / NEW.rating_count + rating_sum) / (10.0 + rating_count) END;
 END;
@@ -42,7 +53,7 @@ CREATE TRIGGER ratings_aggregate_insert AFTER INSERT ON ratings BEGIN
         ON CONFLICT (movie_id) DO UPDATE SET rating_count = rating_count + 1, rating_sum = rating_sum + NEW.rating;
     INSERT INTO movie_rating_histogram (movie_id, rating, count) VALUES (NEW.movie_id, NEW.rating, 1)
         ON CONFLICT (movie_id, rating) DO UPDATE SET count = count + 1;
-    UPDATE rating_totals SET rating_count = rating_count + 1, rating_sum = rating_sum + NEW.rating;
+    UPDATE totals SET rating_count = rating_count + 1, rating_sum = rating_sum + NEW.rating;
 END;
 
 CREATE TRIGGER ratings_aggregate_delete AFTER DELETE ON ratings BEGIN
@@ -50,7 +61,7 @@ CREATE TRIGGER ratings_aggregate_delete AFTER DELETE ON ratings BEGIN
         WHERE movie_id = OLD.movie_id;
     DELETE FROM movie_stats WHERE movie_id = OLD.movie_id AND rating_count = 0;
     UPDATE movie_rating_histogram SET count = count - 1 WHERE movie_id = OLD.movie_id AND rating = OLD.rating;
-    UPDATE rating_totals SET rating_count = rating_count - 1, rating_sum = rating_sum - OLD.rating;
+    UPDATE totals SET rating_count = rating_count - 1, rating_sum = rating_sum - OLD.rating;
 END;
 
 CREATE TRIGGER ratings_aggregate_update AFTER UPDATE OF movie_id, rating ON ratings BEGIN
@@ -62,7 +73,7 @@ CREATE TRIGGER ratings_aggregate_update AFTER UPDATE OF movie_id, rating ON rati
         ON CONFLICT (movie_id) DO UPDATE SET rating_count = rating_count + 1, rating_sum = rating_sum + NEW.rating;
     INSERT INTO movie_rating_histogram (movie_id, rating, count) VALUES (NEW.movie_id, NEW.rating, 1)
         ON CONFLICT (movie_id, rating) DO UPDATE SET count = count + 1;
-    UPDATE rating_totals SET rating_sum = rating_sum - OLD.rating + NEW.rating;
+    UPDATE totals SET rating_sum = rating_sum - OLD.rating + NEW.rating;
 END;
 
 -- Fill the aggregates for data imported before this migration; the totals update scores them.
@@ -70,7 +81,8 @@ INSERT INTO movie_stats (movie_id, rating_count, rating_sum)
 SELECT movie_id, count(*), sum(rating) FROM ratings GROUP BY movie_id;
 INSERT INTO movie_rating_histogram (movie_id, rating, count)
 SELECT movie_id, rating, count(*) FROM ratings GROUP BY movie_id, rating;
-UPDATE rating_totals SET rating_count = (SELECT count(*) FROM ratings), rating_sum = (SELECT coalesce(sum(rating), 0) FROM ratings);
+UPDATE totals SET movie_count = (SELECT count(*) FROM movies), rating_count = (SELECT count(*) FROM ratings),
+    rating_sum = (SELECT coalesce(sum(rating), 0) FROM ratings);
 
 -- The admin token, stored only as its SHA-256 hash. At most one row.
 CREATE TABLE admin_tokens (
@@ -78,3 +90,8 @@ CREATE TABLE admin_tokens (
     token_hash TEXT NOT NULL,               -- lowercase hex SHA-256 of the token
     created_at INTEGER NOT NULL DEFAULT (unixepoch())
 );
+
+-- Genre pages read (genre, movie) pairs only: carry movie_id in the genre index so that they are
+-- answered from the index alone.
+DROP INDEX movie_genres_genre_id;
+CREATE INDEX movie_genres_genre_id ON movie_genres (genre_id, movie_id);

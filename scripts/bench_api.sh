@@ -19,7 +19,7 @@ command -v wrk >/dev/null || { echo "install wrk: apt-get install wrk" >&2; exit
 
 echo "machine: $(nproc) cores; data: $data; wrk: 2 threads, 16 connections, ${seconds}s per endpoint"
 "$binary" --db "$work/bench.db" import "$data" >/dev/null
-RUST_LOG=warn "$binary" --db "$work/bench.db" serve --bind "127.0.0.1:$port" >/dev/null 2>&1 &
+RUST_LOG=warn "$binary" --db "$work/bench.db" ${BENCH_SERVE_ARGS:-} serve --bind "127.0.0.1:$port" >/dev/null 2>&1 &
 server=$!
 until curl -sf "http://127.0.0.1:$port/api/health" >/dev/null; do sleep 0.05; done
 

@@ -5,7 +5,10 @@
 
 use poem::http::StatusCode;
 use poem_openapi::payload::Json;
-use poem_openapi::types::ToJSON;
+use poem_openapi::types::Type;
+use serde::Serialize;
+
+use super::json::FastJson;
 use poem_openapi::{ApiResponse, Object};
 
 use super::request_id;
@@ -100,10 +103,10 @@ impl AppError {
 /// Responses of a read that can only fail on bad input or inside the server.
 #[derive(ApiResponse)]
 #[oai(bad_request_handler = "read_bad_request")]
-pub enum Read<T: ToJSON + Send + Sync> {
+pub enum Read<T: Type + Serialize + Send + Sync> {
     /// Success.
     #[oai(status = 200)]
-    Ok(Json<T>),
+    Ok(FastJson<T>),
     /// A parameter is missing or invalid.
     #[oai(status = 400)]
     BadRequest(Json<ErrorBody>),
@@ -112,11 +115,11 @@ pub enum Read<T: ToJSON + Send + Sync> {
     Internal(Json<ErrorBody>),
 }
 
-fn read_bad_request<T: ToJSON + Send + Sync>(err: poem::Error) -> Read<T> {
+fn read_bad_request<T: Type + Serialize + Send + Sync>(err: poem::Error) -> Read<T> {
     AppError::from_poem(&err).into()
 }
 
-impl<T: ToJSON + Send + Sync> From<AppError> for Read<T> {
+impl<T: Type + Serialize + Send + Sync> From<AppError> for Read<T> {
     fn from(err: AppError) -> Self {
         match err.status() {
             StatusCode::BAD_REQUEST => Read::BadRequest(err.body()),
@@ -125,19 +128,19 @@ impl<T: ToJSON + Send + Sync> From<AppError> for Read<T> {
     }
 }
 
-impl<T: ToJSON + Send + Sync> From<Result<T, AppError>> for Read<T> {
+impl<T: Type + Serialize + Send + Sync> From<Result<T, AppError>> for Read<T> {
     fn from(result: Result<T, AppError>) -> Self {
-        result.map_or_else(Into::into, |value| Read::Ok(Json(value)))
+        result.map_or_else(Into::into, |value| Read::Ok(FastJson(value)))
     }
 }
 
 /// Responses of a read of something that may not exist.
 #[derive(ApiResponse)]
 #[oai(bad_request_handler = "lookup_bad_request")]
-pub enum Lookup<T: ToJSON + Send + Sync> {
+pub enum Lookup<T: Type + Serialize + Send + Sync> {
     /// Success.
     #[oai(status = 200)]
-    Ok(Json<T>),
+    Ok(FastJson<T>),
     /// A parameter is missing or invalid.
     #[oai(status = 400)]
     BadRequest(Json<ErrorBody>),
@@ -149,11 +152,11 @@ pub enum Lookup<T: ToJSON + Send + Sync> {
     Internal(Json<ErrorBody>),
 }
 
-fn lookup_bad_request<T: ToJSON + Send + Sync>(err: poem::Error) -> Lookup<T> {
+fn lookup_bad_request<T: Type + Serialize + Send + Sync>(err: poem::Error) -> Lookup<T> {
     AppError::from_poem(&err).into()
 }
 
-impl<T: ToJSON + Send + Sync> From<AppError> for Lookup<T> {
+impl<T: Type + Serialize + Send + Sync> From<AppError> for Lookup<T> {
     fn from(err: AppError) -> Self {
         match err.status() {
             StatusCode::BAD_REQUEST => Lookup::BadRequest(err.body()),
@@ -163,8 +166,8 @@ impl<T: ToJSON + Send + Sync> From<AppError> for Lookup<T> {
     }
 }
 
-impl<T: ToJSON + Send + Sync> From<Result<T, AppError>> for Lookup<T> {
+impl<T: Type + Serialize + Send + Sync> From<Result<T, AppError>> for Lookup<T> {
     fn from(result: Result<T, AppError>) -> Self {
-        result.map_or_else(Into::into, |value| Lookup::Ok(Json(value)))
+        result.map_or_else(Into::into, |value| Lookup::Ok(FastJson(value)))
     }
 }

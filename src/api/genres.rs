@@ -1,12 +1,13 @@
 use poem_openapi::param::Path;
 use poem_openapi::{Object, OpenApi};
+use serde::Serialize;
 
 use super::error::{AppError, Lookup, Read};
 use super::ApiTags;
 use crate::db::{self, Db};
 
 /// A genre with its figures.
-#[derive(Debug, Clone, Object)]
+#[derive(Debug, Clone, Object, Serialize)]
 pub struct Genre {
     /// The MovieLens genre name, e.g. `Comedy` or `(no genres listed)`.
     pub name: String,
@@ -16,6 +17,7 @@ pub struct Genre {
     pub rating_count: i64,
     /// Mean of all ratings of those movies; absent when there are none.
     #[oai(skip_serializing_if_is_none)]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub mean_rating: Option<f64>,
 }
 

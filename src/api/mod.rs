@@ -3,6 +3,7 @@
 pub mod auth;
 pub mod error;
 pub mod genres;
+pub mod json;
 mod health;
 pub mod links;
 pub mod movies;

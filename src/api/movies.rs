@@ -4,6 +4,7 @@
 use poem::Request;
 use poem_openapi::param::{Path, Query};
 use poem_openapi::{Enum, Object, OpenApi};
+use serde::Serialize;
 
 use super::error::{AppError, Lookup, Read};
 use super::pagination::{CursorPage, Page, PageWindow, RequestUrl};
@@ -12,7 +13,7 @@ use super::ApiTags;
 use crate::db::{self, Db};
 
 /// A movie in a list.
-#[derive(Debug, Clone, Object)]
+#[derive(Debug, Clone, Object, Serialize)]
 pub struct MovieSummary {
     /// MovieLens `movieId`.
     pub id: i64,
@@ -20,18 +21,20 @@ pub struct MovieSummary {
     pub title: String,
     /// The release year from the title; absent when the title has none.
     #[oai(skip_serializing_if_is_none)]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub year: Option<i64>,
     /// Genres, alphabetical; `(no genres listed)` is a genre of its own.
     pub genres: Vec<String>,
     /// Mean of the movie's ratings; absent when it has none.
     #[oai(skip_serializing_if_is_none)]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub mean_rating: Option<f64>,
     /// Number of ratings.
     pub rating_count: i64,
 }
 
 /// A movie's external ids, with ready-made links.
-#[derive(Debug, Clone, Object)]
+#[derive(Debug, Clone, Object, Serialize)]
 pub struct Links {
     /// IMDb id digits as MovieLens stores them, e.g. `0114709`.
     pub imdb_id: String,
@@ -39,9 +42,11 @@ pub struct Links {
     pub imdb_url: String,
     /// The Movie Database id; absent when MovieLens has none.
     #[oai(skip_serializing_if_is_none)]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub tmdb_id: Option<i64>,
     /// The movie's page on themoviedb.org; absent without a tmdb id.
     #[oai(skip_serializing_if_is_none)]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub tmdb_url: Option<String>,
     /// MovieLens `movieId`.
     pub movie_id: i64,
@@ -60,7 +65,7 @@ impl Links {
 }
 
 /// How many ratings a movie has at one half star.
-#[derive(Debug, Clone, Object)]
+#[derive(Debug, Clone, Object, Serialize)]
 pub struct RatingBucket {
     /// The half star, 0.5 to 5.0.
     pub rating: f64,
@@ -69,26 +74,27 @@ pub struct RatingBucket {
 }
 
 /// A movie's ratings in figures.
-#[derive(Debug, Clone, Object)]
+#[derive(Debug, Clone, Object, Serialize)]
 pub struct RatingStats {
     /// Number of ratings.
     pub count: i64,
     /// Mean rating; absent when there are none.
     #[oai(skip_serializing_if_is_none)]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub mean: Option<f64>,
     /// All ten half-star values, 0.5 to 5.0, with their counts (zeros included).
     pub histogram: Vec<RatingBucket>,
 }
 
 /// A tag and how often it was applied to the movie.
-#[derive(Debug, Clone, Object)]
+#[derive(Debug, Clone, Object, Serialize)]
 pub struct TagCount {
     pub tag: String,
     pub count: i64,
 }
 
 /// Everything about one movie.
-#[derive(Debug, Clone, Object)]
+#[derive(Debug, Clone, Object, Serialize)]
 pub struct MovieDetail {
     /// MovieLens `movieId`.
     pub id: i64,
@@ -96,11 +102,13 @@ pub struct MovieDetail {
     pub title: String,
     /// The release year from the title; absent when the title has none.
     #[oai(skip_serializing_if_is_none)]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub year: Option<i64>,
     /// Genres, alphabetical.
     pub genres: Vec<String>,
     /// IMDb and TMDB ids and links; absent when links.csv had no row for the movie.
     #[oai(skip_serializing_if_is_none)]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub links: Option<Links>,
     /// Rating count, mean and histogram.
     pub ratings: RatingStats,
@@ -109,7 +117,7 @@ pub struct MovieDetail {
 }
 
 /// A movie in the top-rated ranking.
-#[derive(Debug, Clone, Object)]
+#[derive(Debug, Clone, Object, Serialize)]
 pub struct TopRatedMovie {
     /// 1 for the best.
     pub rank: u32,
@@ -117,6 +125,7 @@ pub struct TopRatedMovie {
     pub id: i64,
     pub title: String,
     #[oai(skip_serializing_if_is_none)]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub year: Option<i64>,
     pub genres: Vec<String>,
     pub rating_count: i64,

@@ -4,6 +4,7 @@
 use poem::Request;
 use poem_openapi::types::{ParseFromJSON, ToJSON};
 use poem_openapi::Object;
+use serde::Serialize;
 
 use super::error::AppError;
 
@@ -11,28 +12,32 @@ pub const DEFAULT_PAGE_SIZE: u32 = 20;
 pub const MAX_PAGE_SIZE: u32 = 100;
 
 /// One page of a counted list.
-#[derive(Debug, Object)]
+#[derive(Debug, Object, Serialize)]
 pub struct Page<T: ParseFromJSON + ToJSON> {
     /// How many items match, over all pages.
     pub count: u64,
     /// The URL of the next page; absent on the last page.
     #[oai(skip_serializing_if_is_none)]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub next: Option<String>,
     /// The URL of the previous page; absent on the first page.
     #[oai(skip_serializing_if_is_none)]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub previous: Option<String>,
     /// This page's items.
     pub results: Vec<T>,
 }
 
 /// One page of a list read in id order from a cursor.
-#[derive(Debug, Object)]
+#[derive(Debug, Object, Serialize)]
 pub struct CursorPage<T: ParseFromJSON + ToJSON> {
     /// Pass as `cursor` to read the next page; absent on the last page.
     #[oai(skip_serializing_if_is_none)]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub next_cursor: Option<String>,
     /// The URL of the next page; absent on the last page.
     #[oai(skip_serializing_if_is_none)]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub next: Option<String>,
     /// This page's items.
     pub results: Vec<T>,

@@ -5,6 +5,7 @@ use poem_openapi::param::{Path, Query};
 use poem_openapi::payload::Json;
 use poem_openapi::types::MaybeUndefined;
 use poem_openapi::{Object, OpenApi};
+use serde::Serialize;
 
 use super::auth::{AdminAuth, AdminBearer};
 use super::error::{AppError, Read};
@@ -14,7 +15,7 @@ use super::ApiTags;
 use crate::db::{self, Db};
 
 /// One rating.
-#[derive(Debug, Clone, Object)]
+#[derive(Debug, Clone, Object, Serialize)]
 pub struct Rating {
     pub id: i64,
     pub user_id: i64,
@@ -28,7 +29,7 @@ pub struct Rating {
 }
 
 /// One tag a user applied to a movie.
-#[derive(Debug, Clone, Object)]
+#[derive(Debug, Clone, Object, Serialize)]
 pub struct Tag {
     pub id: i64,
     pub user_id: i64,

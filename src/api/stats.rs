@@ -1,14 +1,15 @@
 use poem::Request;
-use poem_openapi::payload::Json;
 use poem_openapi::{Object, OpenApi};
+use serde::Serialize;
 
 use super::error::Read;
 use super::pagination::RequestUrl;
+use super::json::FastJson;
 use super::ApiTags;
 use crate::db::{self, Db};
 
 /// Rows in each table.
-#[derive(Debug, Clone, Object)]
+#[derive(Debug, Clone, Object, Serialize)]
 pub struct TableCounts {
     pub movies: i64,
     pub genres: i64,
@@ -19,7 +20,7 @@ pub struct TableCounts {
 }
 
 /// Where the data came from: the latest completed load.
-#[derive(Debug, Clone, Object)]
+#[derive(Debug, Clone, Object, Serialize)]
 pub struct DataSource {
     /// `demo` (the built-in synthetic data), `directory`, `zip` or `download`.
     pub kind: String,
@@ -32,18 +33,19 @@ pub struct DataSource {
 }
 
 /// The data set in figures.
-#[derive(Debug, Clone, Object)]
+#[derive(Debug, Clone, Object, Serialize)]
 pub struct Stats {
     pub tables: TableCounts,
     /// The latest load; absent before any.
     #[oai(skip_serializing_if_is_none)]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub source: Option<DataSource>,
     /// How many loads the database has seen.
     pub imports: i64,
 }
 
 /// The API's entry points, as absolute URLs.
-#[derive(Debug, Clone, Object)]
+#[derive(Debug, Clone, Object, Serialize)]
 pub struct ApiRoot {
     pub movies: String,
     pub top_rated: String,
@@ -71,10 +73,10 @@ impl StatsApi {
     ///
     /// Every endpoint group, with absolute URLs.
     #[oai(path = "/api", method = "get", operation_id = "api_root", tag = "ApiTags::Meta")]
-    async fn api_root(&self, request: &Request) -> Json<ApiRoot> {
+    async fn api_root(&self, request: &Request) -> FastJson<ApiRoot> {
         let request_url = RequestUrl::of(request);
         let url = |path: &str| format!("{}{path}", request_url.origin());
-        Json(ApiRoot {
+        FastJson(ApiRoot {
             movies: url("/api/movies"),
             top_rated: url("/api/top-rated"),
             genres: url("/api/genres"),

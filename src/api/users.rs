@@ -1,6 +1,7 @@
 use poem::Request;
 use poem_openapi::param::{Path, Query};
 use poem_openapi::{Object, OpenApi};
+use serde::Serialize;
 
 use super::error::{AppError, Lookup};
 use super::pagination::CursorPage;
@@ -9,7 +10,7 @@ use super::ApiTags;
 use crate::db::{self, Db};
 
 /// A genre a user likes.
-#[derive(Debug, Clone, Object)]
+#[derive(Debug, Clone, Object, Serialize)]
 pub struct GenreAffinity {
     pub genre: String,
     /// How many movies of this genre the user rated 4.0 or higher.
@@ -19,19 +20,22 @@ pub struct GenreAffinity {
 }
 
 /// A user's activity. MovieLens users are anonymous ids.
-#[derive(Debug, Clone, Object)]
+#[derive(Debug, Clone, Object, Serialize)]
 pub struct User {
     pub id: i64,
     pub rating_count: i64,
     /// Mean of the user's ratings; absent when the user only tagged.
     #[oai(skip_serializing_if_is_none)]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub mean_rating: Option<f64>,
     pub tag_count: i64,
     /// The earliest rating or tag, in seconds since the Unix epoch.
     #[oai(skip_serializing_if_is_none)]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub first_activity: Option<i64>,
     /// The latest rating or tag, in seconds since the Unix epoch.
     #[oai(skip_serializing_if_is_none)]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub last_activity: Option<i64>,
     /// Up to five genres the user rated 4.0 or higher most often, most often first.
     pub favourite_genres: Vec<GenreAffinity>,

@@ -2,7 +2,10 @@
 
 use poem::http::StatusCode;
 use poem_openapi::payload::Json;
-use poem_openapi::types::ToJSON;
+use poem_openapi::types::Type;
+use serde::Serialize;
+
+use super::json::FastJson;
 use poem_openapi::ApiResponse;
 
 use super::error::{AppError, ErrorBody};
@@ -10,10 +13,10 @@ use super::error::{AppError, ErrorBody};
 /// Responses of a create.
 #[derive(ApiResponse)]
 #[oai(bad_request_handler = "created_bad_request")]
-pub enum Created<T: ToJSON + Send + Sync> {
+pub enum Created<T: Type + Serialize + Send + Sync> {
     /// Created; the body is the new record.
     #[oai(status = 201)]
-    Created(Json<T>),
+    Created(FastJson<T>),
     /// The body is malformed or refers to something that does not exist.
     #[oai(status = 400)]
     BadRequest(Json<ErrorBody>),
@@ -34,7 +37,7 @@ pub enum Created<T: ToJSON + Send + Sync> {
     Internal(Json<ErrorBody>),
 }
 
-fn created_bad_request<T: ToJSON + Send + Sync>(err: poem::Error) -> Created<T> {
+fn created_bad_request<T: Type + Serialize + Send + Sync>(err: poem::Error) -> Created<T> {
     match err.status() {
         StatusCode::UNSUPPORTED_MEDIA_TYPE => Created::UnsupportedMediaType(unsupported_media_type(&err)),
         _ => AppError::from_poem(&err).into(),
@@ -47,7 +50,7 @@ fn unsupported_media_type(err: &poem::Error) -> Json<ErrorBody> {
     body
 }
 
-impl<T: ToJSON + Send + Sync> From<AppError> for Created<T> {
+impl<T: Type + Serialize + Send + Sync> From<AppError> for Created<T> {
     fn from(err: AppError) -> Self {
         match err.status() {
             StatusCode::BAD_REQUEST => Created::BadRequest(err.body()),
@@ -58,9 +61,9 @@ impl<T: ToJSON + Send + Sync> From<AppError> for Created<T> {
     }
 }
 
-impl<T: ToJSON + Send + Sync> From<Result<T, AppError>> for Created<T> {
+impl<T: Type + Serialize + Send + Sync> From<Result<T, AppError>> for Created<T> {
     fn from(result: Result<T, AppError>) -> Self {
-        result.map_or_else(Into::into, |value| Created::Created(Json(value)))
+        result.map_or_else(Into::into, |value| Created::Created(FastJson(value)))
     }
 }
 

@@ -95,8 +95,8 @@ pub fn stats(conn: &Connection) -> Result<Stats, AppError> {
     let count = |table: &str| -> rusqlite::Result<i64> {
         conn.prepare_cached(&format!("SELECT count(*) FROM {table}"))?.query_row([], |row| row.get(0))
     };
-    // rating_totals keeps the ratings count, which counting 25M rows on every request would not.
-    let ratings: i64 = conn.query_row("SELECT rating_count FROM rating_totals", [], |row| row.get(0))?;
+    // `totals` keeps the ratings count, which counting 25M rows on every request would not.
+    let ratings: i64 = conn.query_row("SELECT rating_count FROM totals", [], |row| row.get(0))?;
     let tables = TableCounts {
         movies: count("movies")?,
         genres: count("genres")?,

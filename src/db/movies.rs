@@ -111,7 +111,9 @@ fn order_sql(sort: MovieSort) -> &'static str {
 /// One page of movies matching `filter`, and how many match in all.
 ///
 /// The inner query picks the page's ids; titles, stats and genres are read for those ids only.
-/// Sorting whole rows instead would compute the genres of every movie in the table.
+/// Sorting whole rows instead would compute the genres of every movie in the table. CROSS JOIN
+/// keeps the page as the outer loop: with LIMIT bound as a parameter the planner cannot tell
+/// the page is small, and would otherwise scan every movie against a Bloom filter of it.
 pub fn list(
     conn: &Connection,
     filter: &MovieFilter,
@@ -126,16 +128,20 @@ pub fn list(
         );
     let from =
         if needs_stats { "FROM movies m LEFT JOIN movie_stats s ON s.movie_id = m.movie_id" } else { "FROM movies m" };
-    let count: i64 = conn
-        .prepare_cached(&format!("SELECT count(*) {from} {where_sql}"))?
-        .query_row(params_from_iter(&values), |row| row.get(0))?;
+    // Unfiltered, the total is kept in `totals`; counting would scan the whole table each time.
+    let count_sql = if where_sql.is_empty() {
+        "SELECT movie_count FROM totals".to_string()
+    } else {
+        format!("SELECT count(*) {from} {where_sql}")
+    };
+    let count: i64 = conn.prepare_cached(&count_sql)?.query_row(params_from_iter(&values), |row| row.get(0))?;
     values.push(Value::Integer(limit.into()));
     values.push(Value::Integer(offset as i64));
     let order = order_sql(filter.sort);
     let sql = format!(
         "SELECT m.movie_id, m.title, m.year, coalesce(s.rating_count, 0), coalesce(s.rating_sum, 0), {GENRES_OF_M}
          FROM (SELECT m.movie_id {from} {where_sql} ORDER BY {order} LIMIT ? OFFSET ?) page
-         JOIN movies m ON m.movie_id = page.movie_id LEFT JOIN movie_stats s ON s.movie_id = m.movie_id
+         CROSS JOIN movies m ON m.movie_id = page.movie_id LEFT JOIN movie_stats s ON s.movie_id = m.movie_id
          ORDER BY {order}"
     );
     let movies = conn.prepare_cached(&sql)?.query_map(params_from_iter(&values), summary)?.collect::<Result<_, _>>()?;
@@ -211,7 +217,7 @@ pub fn top_rated(
                FROM movie_stats s INDEXED BY movie_stats_score
                WHERE s.rating_count >= ?1 {genre_filter}
                ORDER BY s.score DESC, s.movie_id LIMIT ?2) r
-         JOIN movies m ON m.movie_id = r.movie_id
+         CROSS JOIN movies m ON m.movie_id = r.movie_id
          ORDER BY r.score DESC, r.movie_id"
     );
     let mut statement = conn.prepare_cached(&sql)?;

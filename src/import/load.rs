@@ -269,7 +269,8 @@ impl<'t> Loader<'t> {
         Ok(())
     }
 
-    /// Writes what the triggers on `ratings` would have kept, had they not been dropped for the load.
+    /// Writes what the triggers on `movies` and `ratings` would have kept, had they not been dropped
+    /// for the load. Updating `totals` rescores every movie (trigger `totals_rescore`).
     fn write_aggregates(&self) -> Result<(), ImportError> {
         let mut stats =
             self.tx.prepare("INSERT INTO movie_stats (movie_id, rating_count, rating_sum) VALUES (?1, ?2, ?3)")?;
@@ -284,8 +285,10 @@ impl<'t> Loader<'t> {
             total_count += aggregate.count;
             total_sum += aggregate.sum;
         }
-        self.tx
-            .execute("UPDATE rating_totals SET rating_count = ?1, rating_sum = ?2", params![total_count, total_sum])?;
+        self.tx.execute(
+            "UPDATE totals SET movie_count = ?1, rating_count = ?2, rating_sum = ?3",
+            params![self.summary.movies, total_count, total_sum],
+        )?;
         Ok(())
     }
 
