@@ -95,3 +95,6 @@ CREATE TABLE admin_tokens (
 -- answered from the index alone.
 DROP INDEX movie_genres_genre_id;
 CREATE INDEX movie_genres_genre_id ON movie_genres (genre_id, movie_id);
+
+-- A movie's top tags are counted from the index alone, already grouped by tag.
+CREATE INDEX tags_movie_id_tag ON tags (movie_id, tag);

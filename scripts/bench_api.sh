@@ -5,6 +5,11 @@
 #
 # DATA is a MovieLens folder or zip (default: the real ml-latest-small in ../shared); it is imported
 # into a temp database first. Needs `wrk` (apt-get install wrk) and a release build.
+#
+# Environment:
+#   BENCH_DB=PATH        serve this existing database instead of importing DATA (e.g. a 25M import)
+#   BENCH_PATHS="P ..."  the endpoints to measure after /api/health
+#   BENCH_SERVE_ARGS     extra global flags for the server, e.g. "--db-pool-size 4"
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 data=${1:-$root/../shared/movielens/ml-latest-small}
@@ -17,9 +22,10 @@ trap 'kill "$server" 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$wor
 [ -x "$binary" ] || { echo "build first: cargo build --release" >&2; exit 1; }
 command -v wrk >/dev/null || { echo "install wrk: apt-get install wrk" >&2; exit 1; }
 
-echo "machine: $(nproc) cores; data: $data; wrk: 2 threads, 16 connections, ${seconds}s per endpoint"
-"$binary" --db "$work/bench.db" import "$data" >/dev/null
-RUST_LOG=warn "$binary" --db "$work/bench.db" ${BENCH_SERVE_ARGS:-} serve --bind "127.0.0.1:$port" >/dev/null 2>&1 &
+echo "machine: $(nproc) cores; data: ${BENCH_DB:-$data}; wrk: 2 threads, 16 connections, ${seconds}s per endpoint"
+db=${BENCH_DB:-$work/bench.db}
+[ -n "${BENCH_DB:-}" ] || "$binary" --db "$db" import "$data" >/dev/null
+RUST_LOG=warn "$binary" --db "$db" ${BENCH_SERVE_ARGS:-} serve --bind "127.0.0.1:$port" >/dev/null 2>&1 &
 server=$!
 until curl -sf "http://127.0.0.1:$port/api/health" >/dev/null; do sleep 0.05; done
 
@@ -35,7 +41,8 @@ measure() {
         END { printf "%s\t%s\t%s\t%s\t%s\n", path, rps, p50, p99, (errors == "" ? 0 : errors) }'
 }
 
-results=$(for path in /api/health "/api/movies?page_size=20" /api/movies/1 /api/top-rated "/api/top-rated?genre=Comedy"; do
+paths=${BENCH_PATHS:-"/api/movies?page_size=20 /api/movies/1 /api/top-rated /api/top-rated?genre=Comedy"}
+results=$(for path in /api/health $paths; do
     measure "$path"
 done)
 health=$(echo "$results" | awk -F'\t' 'NR == 1 { print $2 }')
