@@ -42,10 +42,30 @@ measure() {
 }
 
 paths=${BENCH_PATHS:-"/api/movies?page_size=20 /api/movies/1 /api/top-rated /api/top-rated?genre=Comedy"}
-results=$(for path in /api/health $paths; do
-    measure "$path"
+rounds=${BENCH_ROUNDS:-3}
+# Rounds interleave the endpoints, so that a noisy moment on this shared machine hits one round
+# of each rather than every measurement of one endpoint; the medians are reported.
+results=$(for round in $(seq "$rounds"); do
+    for path in /api/health $paths; do
+        measure "$path"
+    done
 done)
-health=$(echo "$results" | awk -F'\t' 'NR == 1 { print $2 }')
-printf '%-30s %12s %8s %8s %10s %8s\n' endpoint "requests/s" p50 p99 "of health" non-2xx
-echo "$results" | awk -F'\t' -v health="$health" '{ printf "%-30s %12.0f %8s %8s %9.1f%% %8s\n", $1, $2, $3, $4, 100 * $2 / health, $5 }'
+echo "$results" | awk -F'\t' -v rounds="$rounds" '
+    function ms(value) { return value ~ /ms$/ ? value + 0 : value ~ /us$/ ? value / 1000 : value * 1000 }
+    function median(list,    values, n, i, j, swap) {
+        n = split(list, values, " ")
+        for (i = 2; i <= n; i++) for (j = i; j > 1 && values[j - 1] + 0 > values[j] + 0; j--) {
+            swap = values[j]; values[j] = values[j - 1]; values[j - 1] = swap
+        }
+        return n % 2 ? values[(n + 1) / 2] : (values[n / 2] + values[n / 2 + 1]) / 2
+    }
+    $1 == "/api/health" { health = $2 }
+    { order[$1] = order[$1] ? order[$1] : ++count; rps[$1] = rps[$1] " " $2; p99[$1] = p99[$1] " " ms($4);
+      ratio[$1] = ratio[$1] " " 100 * $2 / health; errors[$1] += $5 }
+    END {
+        printf "%-34s %12s %10s %10s %8s   (medians of %d rounds)\n", "endpoint", "requests/s", "p99 ms", "of health", "non-2xx", rounds
+        for (path in order) byorder[order[path]] = path
+        for (i = 1; i <= count; i++) { path = byorder[i]
+            printf "%-34s %12.0f %10.2f %9.1f%% %8d\n", path, median(rps[path]), median(p99[path]), median(ratio[path]), errors[path] }
+    }'
 echo "idle RSS after the run: $(awk '/VmRSS/ { printf "%.1f MB", $2 / 1024 }' "/proc/$server/status")"

@@ -32,8 +32,9 @@ pub fn run(cli: Cli) -> ExitCode {
 fn serve(db_config: &DbConfig, serve_config: &ServeConfig) -> anyhow::Result<()> {
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     runtime.block_on(async {
+        let shutdown = startup::shutdown_signal()?;
         let app = Application::build(db_config, serve_config).await?;
-        app.run_until_stopped(startup::shutdown_signal()).await?;
+        app.run_until_stopped(shutdown).await?;
         tracing::info!("stopped");
         Ok(())
     })

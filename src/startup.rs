@@ -103,13 +103,17 @@ async fn ensure_data(db: &Db, data: Option<PathBuf>) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Completes on SIGINT (Ctrl-C) or SIGTERM.
-pub async fn shutdown_signal() {
-    let interrupt = tokio::signal::ctrl_c();
-    let mut terminate =
-        tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).expect("a SIGTERM handler installs");
-    tokio::select! {
-        _ = interrupt => tracing::info!("SIGINT received, shutting down"),
-        _ = terminate.recv() => tracing::info!("SIGTERM received, shutting down"),
-    }
+/// A future that completes on SIGINT (Ctrl-C) or SIGTERM. The handlers are installed when this
+/// is called, not when the future is first polled, so a signal that arrives while the server is
+/// still starting is not lost to the default action.
+pub fn shutdown_signal() -> std::io::Result<impl Future<Output = ()>> {
+    use tokio::signal::unix::{signal, SignalKind};
+    let mut interrupt = signal(SignalKind::interrupt())?;
+    let mut terminate = signal(SignalKind::terminate())?;
+    Ok(async move {
+        tokio::select! {
+            _ = interrupt.recv() => tracing::info!("SIGINT received, shutting down"),
+            _ = terminate.recv() => tracing::info!("SIGTERM received, shutting down"),
+        }
+    })
 }

@@ -76,7 +76,8 @@ fn a_restart_keeps_the_data_and_loads_nothing() {
     assert!(!logs.iter().any(|line| line.contains("was empty")), "{logs:?}");
     assert_eq!(get(&format!("{url}/api/health")).0, 200);
     assert_eq!(db.count("movies"), 3);
-    assert!(terminate(&mut server).success());
+    let exit = terminate(&mut server);
+    assert!(exit.success(), "a clean exit after SIGTERM: {exit:?}");
 }
 
 #[test]

@@ -9,10 +9,6 @@ use crate::api::movies::{
     TopRatedMovie,
 };
 
-/// The genres of movie `m`, pipe-joined, as one column (`split_genres` sorts them).
-const GENRES_OF_M: &str = "(SELECT group_concat(g.name, '|') FROM movie_genres mg
-    JOIN genres g ON g.id = mg.genre_id WHERE mg.movie_id = m.movie_id)";
-
 /// Genres in alphabetical order, as MovieLens lists them.
 pub fn split_genres(joined: Option<String>) -> Vec<String> {
     let mut genres: Vec<String> =
@@ -109,11 +105,6 @@ fn order_sql(sort: MovieSort) -> &'static str {
 }
 
 /// One page of movies matching `filter`, and how many match in all.
-///
-/// The inner query picks the page's ids; titles, stats and genres are read for those ids only.
-/// Sorting whole rows instead would compute the genres of every movie in the table. CROSS JOIN
-/// keeps the page as the outer loop: with LIMIT bound as a parameter the planner cannot tell
-/// the page is small, and would otherwise scan every movie against a Bloom filter of it.
 pub fn list(
     conn: &Connection,
     filter: &MovieFilter,
@@ -121,13 +112,7 @@ pub fn list(
     limit: u32,
 ) -> Result<(u64, Vec<MovieSummary>), AppError> {
     let (where_sql, mut values) = filter_sql(conn, filter)?;
-    let needs_stats = filter.min_ratings.is_some_and(|min| min > 0)
-        || matches!(
-            filter.sort,
-            MovieSort::MeanRating | MovieSort::MeanRatingDesc | MovieSort::RatingCount | MovieSort::RatingCountDesc
-        );
-    let from =
-        if needs_stats { "FROM movies m LEFT JOIN movie_stats s ON s.movie_id = m.movie_id" } else { "FROM movies m" };
+    let from = "FROM movies m LEFT JOIN movie_stats s ON s.movie_id = m.movie_id";
     // Unfiltered, the total is kept in `totals`; counting would scan the whole table each time.
     let count_sql = if where_sql.is_empty() {
         "SELECT movie_count FROM totals".to_string()
@@ -137,12 +122,11 @@ pub fn list(
     let count: i64 = conn.prepare_cached(&count_sql)?.query_row(params_from_iter(&values), |row| row.get(0))?;
     values.push(Value::Integer(limit.into()));
     values.push(Value::Integer(offset as i64));
-    let order = order_sql(filter.sort);
+    // With LIMIT, SQLite keeps only the best rows while sorting, not the whole table.
     let sql = format!(
-        "SELECT m.movie_id, m.title, m.year, coalesce(s.rating_count, 0), coalesce(s.rating_sum, 0), {GENRES_OF_M}
-         FROM (SELECT m.movie_id {from} {where_sql} ORDER BY {order} LIMIT ? OFFSET ?) page
-         CROSS JOIN movies m ON m.movie_id = page.movie_id LEFT JOIN movie_stats s ON s.movie_id = m.movie_id
-         ORDER BY {order}"
+        "SELECT m.movie_id, m.title, m.year, coalesce(s.rating_count, 0), coalesce(s.rating_sum, 0), m.genres
+         {from} {where_sql} ORDER BY {} LIMIT ? OFFSET ?",
+        order_sql(filter.sort)
     );
     let movies = conn.prepare_cached(&sql)?.query_map(params_from_iter(&values), summary)?.collect::<Result<_, _>>()?;
     Ok((count as u64, movies))
@@ -152,7 +136,7 @@ pub fn list(
 pub fn detail(conn: &Connection, movie_id: i64) -> Result<Option<MovieDetail>, AppError> {
     let movie = conn
         .prepare_cached(&format!(
-            "SELECT m.movie_id, m.title, m.year, coalesce(s.rating_count, 0), coalesce(s.rating_sum, 0), {GENRES_OF_M}
+            "SELECT m.movie_id, m.title, m.year, coalesce(s.rating_count, 0), coalesce(s.rating_sum, 0), m.genres
              FROM movies m LEFT JOIN movie_stats s ON s.movie_id = m.movie_id WHERE m.movie_id = ?1"
         ))?
         .query_row([movie_id], summary)
@@ -211,14 +195,12 @@ pub fn top_rated(
     } else {
         "AND ?3 IS NULL"
     };
+    // The score index is the outer loop, so rows come out ranked and the scan stops at `limit`.
     let sql = format!(
-        "SELECT m.movie_id, m.title, m.year, r.rating_count, r.rating_sum, {GENRES_OF_M}, r.score
-         FROM (SELECT s.movie_id, s.rating_count, s.rating_sum, s.score
-               FROM movie_stats s INDEXED BY movie_stats_score
-               WHERE s.rating_count >= ?1 {genre_filter}
-               ORDER BY s.score DESC, s.movie_id LIMIT ?2) r
-         CROSS JOIN movies m ON m.movie_id = r.movie_id
-         ORDER BY r.score DESC, r.movie_id"
+        "SELECT m.movie_id, m.title, m.year, s.rating_count, s.rating_sum, m.genres, s.score
+         FROM movie_stats s INDEXED BY movie_stats_score CROSS JOIN movies m ON m.movie_id = s.movie_id
+         WHERE s.rating_count >= ?1 {genre_filter}
+         ORDER BY s.score DESC, s.movie_id LIMIT ?2"
     );
     let mut statement = conn.prepare_cached(&sql)?;
     let rows = statement
