@@ -213,3 +213,37 @@ fn the_api_root_lists_every_group_with_absolute_urls() {
         assert_eq!(root["docs"], app.url("/docs"));
     }
 }
+
+#[test]
+fn a_new_rating_reranks_top_rated_exactly_as_recomputed_from_the_csv() {
+    let Some(data) = real_data() else { return };
+    let app = common::spawn_app_with_token(Some(&data), "rank-token");
+    // Shawshank (318) leads with min_ratings=50; twenty 0.5-star ratings must cost it the lead.
+    let mut sums = rating_sums(&data);
+    for user in 1001..=1020 {
+        let body = format!(r#"{{"user_id": {user}, "movie_id": 318, "rating": 0.5}}"#);
+        let headers = [("content-type", "application/json"), ("authorization", "Bearer rank-token")];
+        let (status, _, response) = common::send("POST", &app.url("/api/ratings"), &headers, Some(&body));
+        assert_eq!(status, 201, "{response}");
+        let entry = sums.get_mut(&318).unwrap();
+        entry.0 += 1;
+        entry.1 += 0.5;
+    }
+    let (all_count, all_sum) = sums.values().fold((0, 0.0), |(n, s), (count, sum)| (n + count, s + sum));
+    let global_mean = all_sum / all_count as f64;
+    let mut expected: Vec<(f64, i64)> = sums
+        .iter()
+        .filter(|(_, (count, _))| *count >= 50)
+        .map(|(&movie, &(count, sum))| ((10.0 * global_mean + sum) / (10.0 + count as f64), movie))
+        .collect();
+    expected.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
+
+    let ranked = get_json(&app.url("/api/top-rated?min_ratings=50&limit=100"), 200);
+    let ids: Vec<i64> = ranked.as_array().unwrap().iter().map(|movie| movie["id"].as_i64().unwrap()).collect();
+    let expected_ids: Vec<i64> = expected.iter().take(100).map(|(_, movie)| *movie).collect();
+    assert_eq!(ids, expected_ids);
+    assert_ne!(ids[0], 318);
+    for (movie, (score, _)) in ranked.as_array().unwrap().iter().zip(&expected) {
+        assert!((movie["score"].as_f64().unwrap() - score).abs() < 1e-9);
+    }
+}

@@ -172,3 +172,32 @@ fn a_failed_download_names_the_url_and_loads_nothing() {
     assert!(stderr.contains(&format!("{base_url}/ml-25m.zip")), "{stderr}");
     assert_eq!(db.count("movies"), 0);
 }
+
+#[test]
+fn each_movies_genre_names_match_its_movie_genres_rows_and_follow_changes() {
+    let Some(db) = imported_real_data() else { return };
+    let conn = db.connect();
+    let mismatches: i64 = conn
+        .query_row(
+            "SELECT count(*) FROM movies m WHERE m.genres <> coalesce((SELECT group_concat(name, '|') FROM (
+                 SELECT g.name FROM movie_genres mg JOIN genres g ON g.id = mg.genre_id
+                 WHERE mg.movie_id = m.movie_id ORDER BY g.name)), '')",
+            [],
+            |row| row.get(0),
+        )
+        .unwrap();
+    assert_eq!(mismatches, 0);
+
+    // The triggers keep the copy exact when the pairs change outside an import.
+    conn.execute("INSERT INTO movie_genres (movie_id, genre_id) SELECT 1, id FROM genres WHERE name = 'Western'", [])
+        .unwrap();
+    let genres: String = conn.query_row("SELECT genres FROM movies WHERE movie_id = 1", [], |row| row.get(0)).unwrap();
+    assert_eq!(genres, "Adventure|Animation|Children|Comedy|Fantasy|Western");
+    conn.execute(
+        "DELETE FROM movie_genres WHERE movie_id = 1 AND genre_id = (SELECT id FROM genres WHERE name = 'Adventure')",
+        [],
+    )
+    .unwrap();
+    let genres: String = conn.query_row("SELECT genres FROM movies WHERE movie_id = 1", [], |row| row.get(0)).unwrap();
+    assert_eq!(genres, "Animation|Children|Comedy|Fantasy|Western");
+}

@@ -10,8 +10,8 @@ use poem::http::StatusCode;
 use poem::{IntoResponse, Response};
 use poem_openapi::payload::Payload;
 use poem_openapi::registry::{MetaMediaType, MetaResponse, MetaResponses, MetaSchemaRef, Registry};
-use poem_openapi::ApiResponse;
 use poem_openapi::types::Type;
+use poem_openapi::ApiResponse;
 use serde::Serialize;
 
 pub struct FastJson<T>(pub T);

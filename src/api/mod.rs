@@ -3,8 +3,8 @@
 pub mod auth;
 pub mod error;
 pub mod genres;
-pub mod json;
 mod health;
+pub mod json;
 pub mod links;
 pub mod movies;
 pub mod pagination;

@@ -3,8 +3,8 @@ use poem_openapi::{Object, OpenApi};
 use serde::Serialize;
 
 use super::error::Read;
-use super::pagination::RequestUrl;
 use super::json::FastJson;
+use super::pagination::RequestUrl;
 use super::ApiTags;
 use crate::db::{self, Db};
 
