@@ -135,10 +135,10 @@ pub fn list(
 /// Everything about one movie, or `None` if there is no such movie.
 pub fn detail(conn: &Connection, movie_id: i64) -> Result<Option<MovieDetail>, AppError> {
     let movie = conn
-        .prepare_cached(&format!(
+        .prepare_cached(
             "SELECT m.movie_id, m.title, m.year, coalesce(s.rating_count, 0), coalesce(s.rating_sum, 0), m.genres
-             FROM movies m LEFT JOIN movie_stats s ON s.movie_id = m.movie_id WHERE m.movie_id = ?1"
-        ))?
+             FROM movies m LEFT JOIN movie_stats s ON s.movie_id = m.movie_id WHERE m.movie_id = ?1",
+        )?
         .query_row([movie_id], summary)
         .optional()?;
     let Some(movie) = movie else { return Ok(None) };
