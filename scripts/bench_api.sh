@@ -28,6 +28,9 @@ db=${BENCH_DB:-$work/bench.db}
 RUST_LOG=warn "$binary" --db "$db" ${BENCH_SERVE_ARGS:-} serve --bind "127.0.0.1:$port" >/dev/null 2>&1 &
 server=$!
 until curl -sf "http://127.0.0.1:$port/api/health" >/dev/null; do sleep 0.05; done
+rss() { awk '/VmRSS/ { printf "%.1f MB", $2 / 1024 }' "/proc/$server/status"; }
+sleep 1
+idle_before=$(rss)
 
 measure() {
     local path=$1
@@ -68,4 +71,5 @@ echo "$results" | awk -F'\t' -v rounds="$rounds" '
         for (i = 1; i <= count; i++) { path = byorder[i]
             printf "%-34s %12.0f %10.2f %9.1f%% %8d\n", path, median(rps[path]), median(p99[path]), median(ratio[path]), errors[path] }
     }'
-echo "idle RSS after the run: $(awk '/VmRSS/ { printf "%.1f MB", $2 / 1024 }' "/proc/$server/status")"
+sleep 1
+echo "idle RSS: $idle_before after start, $(rss) after the run"

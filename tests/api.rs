@@ -25,6 +25,20 @@ fn rating_sums(data: &Path) -> HashMap<i64, (i64, f64)> {
     sums
 }
 
+/// (score, movieId) of movies with at least `min_ratings`, best first: the documented formula,
+/// `(10 × global mean + Σ ratings) / (10 + n)`, computed here independently of the server.
+fn damped_ranking(sums: &HashMap<i64, (i64, f64)>, min_ratings: i64) -> Vec<(f64, i64)> {
+    let (all_count, all_sum) = sums.values().fold((0, 0.0), |(n, s), (count, sum)| (n + count, s + sum));
+    let global_mean = all_sum / all_count as f64;
+    let mut ranking: Vec<(f64, i64)> = sums
+        .iter()
+        .filter(|(_, (count, _))| *count >= min_ratings)
+        .map(|(&movie, &(count, sum))| ((10.0 * global_mean + sum) / (10.0 + count as f64), movie))
+        .collect();
+    ranking.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
+    ranking
+}
+
 #[test]
 fn movie_1_has_the_csvs_rating_count_mean_genres_and_links() {
     let Some((app, data)) = real_app() else { return };
@@ -47,14 +61,7 @@ fn movie_1_has_the_csvs_rating_count_mean_genres_and_links() {
 fn top_rated_with_min_ratings_50_matches_the_damped_mean_computed_from_the_csv() {
     let Some((app, data)) = real_app() else { return };
     let sums = rating_sums(&data);
-    let (all_count, all_sum) = sums.values().fold((0, 0.0), |(n, s), (count, sum)| (n + count, s + sum));
-    let global_mean = all_sum / all_count as f64;
-    let mut expected: Vec<(f64, i64)> = sums
-        .iter()
-        .filter(|(_, (count, _))| *count >= 50)
-        .map(|(&movie, &(count, sum))| ((10.0 * global_mean + sum) / (10.0 + count as f64), movie))
-        .collect();
-    expected.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
+    let expected = damped_ranking(&sums, 50);
     let expected_ids: Vec<i64> = expected.iter().take(20).map(|(_, movie)| *movie).collect();
 
     let ranked = get_json(&app.url("/api/top-rated?min_ratings=50"), 200);
@@ -229,14 +236,7 @@ fn a_new_rating_reranks_top_rated_exactly_as_recomputed_from_the_csv() {
         entry.0 += 1;
         entry.1 += 0.5;
     }
-    let (all_count, all_sum) = sums.values().fold((0, 0.0), |(n, s), (count, sum)| (n + count, s + sum));
-    let global_mean = all_sum / all_count as f64;
-    let mut expected: Vec<(f64, i64)> = sums
-        .iter()
-        .filter(|(_, (count, _))| *count >= 50)
-        .map(|(&movie, &(count, sum))| ((10.0 * global_mean + sum) / (10.0 + count as f64), movie))
-        .collect();
-    expected.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
+    let expected = damped_ranking(&sums, 50);
 
     let ranked = get_json(&app.url("/api/top-rated?min_ratings=50&limit=100"), 200);
     let ids: Vec<i64> = ranked.as_array().unwrap().iter().map(|movie| movie["id"].as_i64().unwrap()).collect();

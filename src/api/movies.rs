@@ -277,7 +277,7 @@ impl MoviesApi {
         page_size: Query<Option<u32>>,
     ) -> Lookup<CursorPage<Rating>> {
         let filter = db::ratings::Filter { movie_id: Some(movie_id.0), ..Default::default() };
-        super::ratings::rating_page(&self.db, request, filter, cursor.0, page_size.0, true).await.into()
+        super::ratings::cursor_list::<Rating>(&self.db, request, filter, cursor.0, page_size.0, true).await.into()
     }
 
     /// A movie's tags
@@ -298,7 +298,7 @@ impl MoviesApi {
         page_size: Query<Option<u32>>,
     ) -> Lookup<CursorPage<Tag>> {
         let filter = db::ratings::Filter { movie_id: Some(movie_id.0), ..Default::default() };
-        super::ratings::tag_page(&self.db, request, filter, cursor.0, page_size.0, true).await.into()
+        super::ratings::cursor_list::<Tag>(&self.db, request, filter, cursor.0, page_size.0, true).await.into()
     }
 
     /// Top-rated movies

@@ -57,48 +57,75 @@ pub struct NewRating {
     pub timestamp: MaybeUndefined<i64>,
 }
 
-/// A page of ratings. `require_parent` makes an unknown movie or user a 404 rather than an empty page.
-pub async fn rating_page(
-    db: &Db,
-    request: &Request,
-    filter: db::ratings::Filter,
-    cursor: Option<String>,
-    page_size: Option<u32>,
-    require_parent: bool,
-) -> Result<CursorPage<Rating>, AppError> {
-    let (after, page_size, url) =
-        (parse_cursor(cursor.as_deref())?, page_size.unwrap_or(DEFAULT_PAGE_SIZE), RequestUrl::of(request));
-    let rows = db
-        .run("ratings.list", move |conn| {
-            if require_parent {
-                check_parent(conn, &filter)?;
-            }
-            db::ratings::list_ratings(conn, &filter, after, page_size + 1)
-        })
-        .await?;
-    Ok(cursor_page(rows, page_size, |rating| rating.id, &url))
+/// A row of a keyset-paginated list: ratings and tags.
+pub trait CursorRow: Sized + Send + 'static {
+    /// The `db` span's operation name.
+    const OPERATION: &'static str;
+    fn id(&self) -> i64;
+    fn list(
+        conn: &rusqlite::Connection,
+        filter: &db::ratings::Filter,
+        after: i64,
+        limit: u32,
+    ) -> Result<Vec<Self>, AppError>;
 }
 
-/// A page of tags; see [`rating_page`].
-pub async fn tag_page(
+impl CursorRow for Rating {
+    const OPERATION: &'static str = "ratings.list";
+
+    fn id(&self) -> i64 {
+        self.id
+    }
+
+    fn list(
+        conn: &rusqlite::Connection,
+        filter: &db::ratings::Filter,
+        after: i64,
+        limit: u32,
+    ) -> Result<Vec<Self>, AppError> {
+        db::ratings::list_ratings(conn, filter, after, limit)
+    }
+}
+
+impl CursorRow for Tag {
+    const OPERATION: &'static str = "tags.list";
+
+    fn id(&self) -> i64 {
+        self.id
+    }
+
+    fn list(
+        conn: &rusqlite::Connection,
+        filter: &db::ratings::Filter,
+        after: i64,
+        limit: u32,
+    ) -> Result<Vec<Self>, AppError> {
+        db::ratings::list_tags(conn, filter, after, limit)
+    }
+}
+
+/// A page of ratings or tags. `require_parent` makes an unknown movie or user a 404 rather than
+/// an empty page.
+pub async fn cursor_list<T: CursorRow + poem_openapi::types::ParseFromJSON + poem_openapi::types::ToJSON>(
     db: &Db,
     request: &Request,
     filter: db::ratings::Filter,
     cursor: Option<String>,
     page_size: Option<u32>,
     require_parent: bool,
-) -> Result<CursorPage<Tag>, AppError> {
+) -> Result<CursorPage<T>, AppError> {
     let (after, page_size, url) =
         (parse_cursor(cursor.as_deref())?, page_size.unwrap_or(DEFAULT_PAGE_SIZE), RequestUrl::of(request));
     let rows = db
-        .run("tags.list", move |conn| {
+        .run(T::OPERATION, move |conn| {
             if require_parent {
                 check_parent(conn, &filter)?;
             }
-            db::ratings::list_tags(conn, &filter, after, page_size + 1)
+            // One row more than the page: it only says whether there is a next page.
+            T::list(conn, &filter, after, page_size + 1)
         })
         .await?;
-    Ok(cursor_page(rows, page_size, |tag| tag.id, &url))
+    Ok(cursor_page(rows, page_size, T::id, &url))
 }
 
 fn check_parent(conn: &rusqlite::Connection, filter: &db::ratings::Filter) -> Result<(), AppError> {
@@ -144,7 +171,7 @@ impl RatingsApi {
         page_size: Query<Option<u32>>,
     ) -> Read<CursorPage<Rating>> {
         let filter = db::ratings::Filter { user_id: user_id.0, movie_id: movie_id.0, tag: None };
-        rating_page(&self.db, request, filter, cursor.0, page_size.0, false).await.into()
+        cursor_list::<Rating>(&self.db, request, filter, cursor.0, page_size.0, false).await.into()
     }
 
     /// Record a rating
@@ -214,7 +241,7 @@ impl RatingsApi {
         page_size: Query<Option<u32>>,
     ) -> Read<CursorPage<Tag>> {
         let filter = db::ratings::Filter { user_id: user_id.0, movie_id: movie_id.0, tag: tag.0 };
-        tag_page(&self.db, request, filter, cursor.0, page_size.0, false).await.into()
+        cursor_list::<Tag>(&self.db, request, filter, cursor.0, page_size.0, false).await.into()
     }
 }
 

@@ -5,7 +5,7 @@ use serde::Serialize;
 
 use super::error::{AppError, Lookup};
 use super::pagination::CursorPage;
-use super::ratings::{rating_page, tag_page, Rating, Tag};
+use super::ratings::{cursor_list, Rating, Tag};
 use super::ApiTags;
 use crate::db::{self, Db};
 
@@ -85,7 +85,7 @@ impl UsersApi {
         page_size: Query<Option<u32>>,
     ) -> Lookup<CursorPage<Rating>> {
         let filter = db::ratings::Filter { user_id: Some(user_id.0), ..Default::default() };
-        rating_page(&self.db, request, filter, cursor.0, page_size.0, true).await.into()
+        cursor_list::<Rating>(&self.db, request, filter, cursor.0, page_size.0, true).await.into()
     }
 
     /// A user's tags
@@ -106,6 +106,6 @@ impl UsersApi {
         page_size: Query<Option<u32>>,
     ) -> Lookup<CursorPage<Tag>> {
         let filter = db::ratings::Filter { user_id: Some(user_id.0), ..Default::default() };
-        tag_page(&self.db, request, filter, cursor.0, page_size.0, true).await.into()
+        cursor_list::<Tag>(&self.db, request, filter, cursor.0, page_size.0, true).await.into()
     }
 }

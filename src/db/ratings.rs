@@ -38,14 +38,7 @@ impl Filter {
 
 /// Up to `limit` ratings after id `after_id`, in id order, with their movies' titles.
 pub fn list_ratings(conn: &Connection, filter: &Filter, after_id: i64, limit: u32) -> Result<Vec<Rating>, AppError> {
-    let (where_sql, mut values) = filter.where_sql(after_id);
-    values.push(Value::Integer(limit.into()));
-    let sql = format!(
-        "SELECT x.id, x.user_id, x.movie_id, m.title, x.rating, x.timestamp
-         FROM ratings x JOIN movies m ON m.movie_id = x.movie_id {where_sql} ORDER BY x.id LIMIT ?"
-    );
-    let mut statement = conn.prepare_cached(&sql)?;
-    let rows = statement.query_map(params_from_iter(&values), |row| {
+    list_after(conn, "ratings", "rating", filter, after_id, limit, |row| {
         Ok(Rating {
             id: row.get(0)?,
             user_id: row.get(1)?,
@@ -54,20 +47,12 @@ pub fn list_ratings(conn: &Connection, filter: &Filter, after_id: i64, limit: u3
             rating: row.get(4)?,
             timestamp: row.get(5)?,
         })
-    })?;
-    Ok(rows.collect::<Result<_, _>>()?)
+    })
 }
 
 /// Up to `limit` tags after id `after_id`, in id order, with their movies' titles.
 pub fn list_tags(conn: &Connection, filter: &Filter, after_id: i64, limit: u32) -> Result<Vec<Tag>, AppError> {
-    let (where_sql, mut values) = filter.where_sql(after_id);
-    values.push(Value::Integer(limit.into()));
-    let sql = format!(
-        "SELECT x.id, x.user_id, x.movie_id, m.title, x.tag, x.timestamp
-         FROM tags x JOIN movies m ON m.movie_id = x.movie_id {where_sql} ORDER BY x.id LIMIT ?"
-    );
-    let mut statement = conn.prepare_cached(&sql)?;
-    let rows = statement.query_map(params_from_iter(&values), |row| {
+    list_after(conn, "tags", "tag", filter, after_id, limit, |row| {
         Ok(Tag {
             id: row.get(0)?,
             user_id: row.get(1)?,
@@ -76,7 +61,28 @@ pub fn list_tags(conn: &Connection, filter: &Filter, after_id: i64, limit: u32) 
             tag: row.get(4)?,
             timestamp: row.get(5)?,
         })
-    })?;
+    })
+}
+
+/// The keyset query both lists share: `table` is ratings or tags, `value` the column they differ in.
+/// Rows are `(id, user_id, movie_id, movie title, value, timestamp)`.
+fn list_after<T>(
+    conn: &Connection,
+    table: &str,
+    value: &str,
+    filter: &Filter,
+    after_id: i64,
+    limit: u32,
+    read_row: impl FnMut(&rusqlite::Row) -> rusqlite::Result<T>,
+) -> Result<Vec<T>, AppError> {
+    let (where_sql, mut values) = filter.where_sql(after_id);
+    values.push(Value::Integer(limit.into()));
+    let sql = format!(
+        "SELECT x.id, x.user_id, x.movie_id, m.title, x.{value}, x.timestamp
+         FROM {table} x JOIN movies m ON m.movie_id = x.movie_id {where_sql} ORDER BY x.id LIMIT ?"
+    );
+    let mut statement = conn.prepare_cached(&sql)?;
+    let rows = statement.query_map(params_from_iter(&values), read_row)?;
     Ok(rows.collect::<Result<_, _>>()?)
 }
 
