@@ -16,20 +16,24 @@ use crate::db::{self, Db};
 #[derive(Debug, Clone, Object, Serialize)]
 pub struct MovieSummary {
     /// MovieLens `movieId`.
+    #[oai(validator(minimum(value = "1"), maximum(value = "9007199254740991")))]
     pub id: i64,
     /// The title as MovieLens writes it, year included, e.g. `Toy Story (1995)`.
     pub title: String,
     /// The release year from the title; absent when the title has none.
     #[oai(skip_serializing_if_is_none)]
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[oai(validator(minimum(value = "0"), maximum(value = "9999")))]
     pub year: Option<i64>,
     /// Genres, alphabetical; `(no genres listed)` is a genre of its own.
     pub genres: Vec<String>,
     /// Mean of the movie's ratings; absent when it has none.
     #[oai(skip_serializing_if_is_none)]
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[oai(validator(minimum(value = "0.5"), maximum(value = "5")))]
     pub mean_rating: Option<f64>,
     /// Number of ratings.
+    #[oai(validator(minimum(value = "0"), maximum(value = "9007199254740991")))]
     pub rating_count: i64,
 }
 
@@ -43,12 +47,14 @@ pub struct Links {
     /// The Movie Database id; absent when MovieLens has none.
     #[oai(skip_serializing_if_is_none)]
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[oai(validator(minimum(value = "1"), maximum(value = "9007199254740991")))]
     pub tmdb_id: Option<i64>,
     /// The movie's page on themoviedb.org; absent without a tmdb id.
     #[oai(skip_serializing_if_is_none)]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub tmdb_url: Option<String>,
     /// MovieLens `movieId`.
+    #[oai(validator(minimum(value = "1"), maximum(value = "9007199254740991")))]
     pub movie_id: i64,
 }
 
@@ -68,8 +74,10 @@ impl Links {
 #[derive(Debug, Clone, Object, Serialize)]
 pub struct RatingBucket {
     /// The half star, 0.5 to 5.0.
+    #[oai(validator(minimum(value = "0.5"), maximum(value = "5")))]
     pub rating: f64,
     /// Ratings at that value.
+    #[oai(validator(minimum(value = "0"), maximum(value = "9007199254740991")))]
     pub count: i64,
 }
 
@@ -77,10 +85,12 @@ pub struct RatingBucket {
 #[derive(Debug, Clone, Object, Serialize)]
 pub struct RatingStats {
     /// Number of ratings.
+    #[oai(validator(minimum(value = "0"), maximum(value = "9007199254740991")))]
     pub count: i64,
     /// Mean rating; absent when there are none.
     #[oai(skip_serializing_if_is_none)]
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[oai(validator(minimum(value = "0.5"), maximum(value = "5")))]
     pub mean: Option<f64>,
     /// All ten half-star values, 0.5 to 5.0, with their counts (zeros included).
     pub histogram: Vec<RatingBucket>,
@@ -90,6 +100,7 @@ pub struct RatingStats {
 #[derive(Debug, Clone, Object, Serialize)]
 pub struct TagCount {
     pub tag: String,
+    #[oai(validator(minimum(value = "0"), maximum(value = "9007199254740991")))]
     pub count: i64,
 }
 
@@ -97,12 +108,14 @@ pub struct TagCount {
 #[derive(Debug, Clone, Object, Serialize)]
 pub struct MovieDetail {
     /// MovieLens `movieId`.
+    #[oai(validator(minimum(value = "1"), maximum(value = "9007199254740991")))]
     pub id: i64,
     /// The title as MovieLens writes it.
     pub title: String,
     /// The release year from the title; absent when the title has none.
     #[oai(skip_serializing_if_is_none)]
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[oai(validator(minimum(value = "0"), maximum(value = "9999")))]
     pub year: Option<i64>,
     /// Genres, alphabetical.
     pub genres: Vec<String>,
@@ -120,18 +133,24 @@ pub struct MovieDetail {
 #[derive(Debug, Clone, Object, Serialize)]
 pub struct TopRatedMovie {
     /// 1 for the best.
+    #[oai(validator(minimum(value = "1"), maximum(value = "100")))]
     pub rank: u32,
     /// MovieLens `movieId`.
+    #[oai(validator(minimum(value = "1"), maximum(value = "9007199254740991")))]
     pub id: i64,
     pub title: String,
     #[oai(skip_serializing_if_is_none)]
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[oai(validator(minimum(value = "0"), maximum(value = "9999")))]
     pub year: Option<i64>,
     pub genres: Vec<String>,
+    #[oai(validator(minimum(value = "0"), maximum(value = "9007199254740991")))]
     pub rating_count: i64,
     /// The plain mean of the movie's ratings.
+    #[oai(validator(minimum(value = "0.5"), maximum(value = "5")))]
     pub mean_rating: f64,
     /// The damped mean the ranking sorts by.
+    #[oai(validator(minimum(value = "0.5"), maximum(value = "5")))]
     pub score: f64,
 }
 

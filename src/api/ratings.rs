@@ -17,12 +17,16 @@ use crate::db::{self, Db};
 /// One rating.
 #[derive(Debug, Clone, Object, Serialize)]
 pub struct Rating {
+    #[oai(validator(minimum(value = "1"), maximum(value = "9007199254740991")))]
     pub id: i64,
+    #[oai(validator(minimum(value = "1"), maximum(value = "9007199254740991")))]
     pub user_id: i64,
+    #[oai(validator(minimum(value = "1"), maximum(value = "9007199254740991")))]
     pub movie_id: i64,
     /// The rated movie's title.
     pub movie_title: String,
     /// Half stars, 0.5 to 5.0.
+    #[oai(validator(minimum(value = "0.5"), maximum(value = "5")))]
     pub rating: f64,
     /// Seconds since the Unix epoch, UTC.
     pub timestamp: i64,
@@ -31,8 +35,11 @@ pub struct Rating {
 /// One tag a user applied to a movie.
 #[derive(Debug, Clone, Object, Serialize)]
 pub struct Tag {
+    #[oai(validator(minimum(value = "1"), maximum(value = "9007199254740991")))]
     pub id: i64,
+    #[oai(validator(minimum(value = "1"), maximum(value = "9007199254740991")))]
     pub user_id: i64,
+    #[oai(validator(minimum(value = "1"), maximum(value = "9007199254740991")))]
     pub movie_id: i64,
     /// The tagged movie's title.
     pub movie_title: String,

@@ -11,11 +11,17 @@ use crate::db::{self, Db};
 /// Rows in each table.
 #[derive(Debug, Clone, Object, Serialize)]
 pub struct TableCounts {
+    #[oai(validator(minimum(value = "0"), maximum(value = "9007199254740991")))]
     pub movies: i64,
+    #[oai(validator(minimum(value = "0"), maximum(value = "9007199254740991")))]
     pub genres: i64,
+    #[oai(validator(minimum(value = "0"), maximum(value = "9007199254740991")))]
     pub movie_genres: i64,
+    #[oai(validator(minimum(value = "0"), maximum(value = "9007199254740991")))]
     pub ratings: i64,
+    #[oai(validator(minimum(value = "0"), maximum(value = "9007199254740991")))]
     pub tags: i64,
+    #[oai(validator(minimum(value = "0"), maximum(value = "9007199254740991")))]
     pub links: i64,
 }
 
@@ -29,6 +35,7 @@ pub struct DataSource {
     /// When the load finished, in seconds since the Unix epoch.
     pub imported_at: i64,
     /// How long the load took, in whole seconds.
+    #[oai(validator(minimum(value = "0"), maximum(value = "9007199254740991")))]
     pub duration_seconds: i64,
 }
 
@@ -41,6 +48,7 @@ pub struct Stats {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub source: Option<DataSource>,
     /// How many loads the database has seen.
+    #[oai(validator(minimum(value = "0"), maximum(value = "9007199254740991")))]
     pub imports: i64,
 }
 
