@@ -46,17 +46,19 @@ pub struct CursorPage<T: ParseFromJSON + ToJSON> {
 /// The absolute URL of the current request, with query parameters replaced as needed.
 pub struct RequestUrl {
     origin: String,
-    base: String,
-    query: Vec<(String, String)>,
+    path: String,
+    /// The query string as the client sent it, still percent-encoded.
+    query: String,
 }
 
 impl RequestUrl {
     pub fn of(request: &Request) -> Self {
         let host = request.headers().get("host").and_then(|host| host.to_str().ok()).unwrap_or("localhost");
-        let origin = format!("http://{host}");
-        let base = format!("{origin}{}", request.uri().path());
-        let query = serde_urlencoded::from_str(request.uri().query().unwrap_or_default()).unwrap_or_default();
-        Self { origin, base, query }
+        Self {
+            origin: format!("http://{host}"),
+            path: request.uri().path().to_string(),
+            query: request.uri().query().unwrap_or_default().to_string(),
+        }
     }
 
     /// `http://host`, for building other URLs of this server.
@@ -64,16 +66,20 @@ impl RequestUrl {
         &self.origin
     }
 
-    /// This URL with `key` set to `value` (and any earlier `key` removed).
+    /// This URL with `key` set to `value` (and any earlier `key` removed). The other parameters
+    /// keep the client's own encoding; `key` and `value` must be URL-safe (they are names and
+    /// numbers).
     pub fn with(&self, key: &str, value: &str) -> String {
-        let mut query: Vec<(&str, &str)> = self
-            .query
-            .iter()
-            .filter(|(name, _)| name != key)
-            .map(|(name, value)| (name.as_str(), value.as_str()))
-            .collect();
-        query.push((key, value));
-        format!("{}?{}", self.base, serde_urlencoded::to_string(query).unwrap_or_default())
+        let mut url = format!("{}{}?", self.origin, self.path);
+        let others = self.query.split('&').filter(|pair| !pair.is_empty() && pair.split('=').next() != Some(key));
+        for pair in others {
+            url.push_str(pair);
+            url.push('&');
+        }
+        url.push_str(key);
+        url.push('=');
+        url.push_str(value);
+        url
     }
 }
 

@@ -39,6 +39,9 @@ const BUSY_TIMEOUT_MS: u32 = 5_000;
 /// pages are shared with the OS page cache, not copied per connection.
 const MMAP_BYTES: i64 = 1 << 30;
 
+/// Prepared statements kept per connection (rusqlite's default is 16).
+const STATEMENT_CACHE_CAPACITY: usize = 128;
+
 /// Settings applied to every connection as it is opened. WAL lets readers run beside the single
 /// writer; `synchronous = NORMAL` is durable in WAL mode except for the last commits on power loss.
 fn configure(conn: &mut Connection) -> rusqlite::Result<()> {
@@ -56,6 +59,8 @@ fn configure(conn: &mut Connection) -> rusqlite::Result<()> {
         |context| Ok(context.get::<Option<String>>(0)?.map(|text| text.to_lowercase())),
     )?;
     statements::record_on(conn);
+    // Room for every statement the API prepares, so mixed traffic does not evict and re-prepare.
+    conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE_CAPACITY);
     Ok(())
 }
 
