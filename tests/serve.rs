@@ -14,6 +14,7 @@ fn start_server(db: &TempDb) -> (Child, String, Vec<String>) {
     let mut child = Command::new(env!("CARGO_BIN_EXE_movielens"))
         .args(["--db", db.arg(), "--log-format", "json", "serve", "--bind", "127.0.0.1:0"])
         .env("RUST_LOG", "info")
+        .env_remove("MOVIELENS_ADMIN_TOKEN")
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
         .spawn()
@@ -101,4 +102,32 @@ fn the_in_process_app_serves_health_and_the_openapi_document() {
     assert_eq!(status, 200);
     assert!(spec.contains("\"operationId\": \"health\""), "{spec}");
     assert_eq!(get(&app.url("/docs")).0, 200);
+}
+
+#[test]
+fn the_first_start_prints_a_working_admin_token_once_and_stores_only_its_hash() {
+    let db = TempDb::new();
+    let (mut server, url, logs) = start_server(&db);
+    let notice = logs.iter().position(|line| line.starts_with("Admin token")).expect("the token is printed");
+    let token = logs[notice + 2].trim().to_string();
+    assert_eq!(token.len(), 48, "{token}");
+
+    let rating = r#"{"user_id": 1, "movie_id": 1, "rating": 4.0}"#;
+    let json = ("content-type", "application/json");
+    let bearer = format!("Bearer {token}");
+    let (status, _, body) =
+        common::send("POST", &format!("{url}/api/ratings"), &[json, ("authorization", &bearer)], Some(rating));
+    assert_eq!(status, 201, "{body}");
+    let stored: String = db.connect().query_row("SELECT token_hash FROM admin_tokens", [], |row| row.get(0)).unwrap();
+    assert_ne!(stored, token);
+    assert_eq!(stored.len(), 64, "a SHA-256 in hex");
+    assert!(terminate(&mut server).success());
+
+    // The second start prints nothing and the same token still works.
+    let (mut server, url, logs) = start_server(&db);
+    assert!(!logs.iter().any(|line| line.contains(&token) || line.starts_with("Admin token")), "{logs:?}");
+    let (status, _, _) =
+        common::send("POST", &format!("{url}/api/ratings"), &[json, ("authorization", &bearer)], Some(rating));
+    assert_eq!(status, 201);
+    assert!(terminate(&mut server).success());
 }
