@@ -55,10 +55,6 @@ impl Application {
         self.address
     }
 
-    pub fn db(&self) -> &Db {
-        &self.db
-    }
-
     /// Serves requests until `shutdown` completes, then lets in-flight requests finish.
     pub async fn run_until_stopped(self, shutdown: impl Future<Output = ()> + Send) -> std::io::Result<()> {
         let server_url = format!("http://{}", self.address);
