@@ -7,8 +7,6 @@ pub mod movies;
 pub mod ratings;
 pub mod statements;
 
-use std::path::{Path, PathBuf};
-
 use std::sync::Arc;
 
 use r2d2::ManageConnection;
@@ -68,7 +66,6 @@ fn configure(conn: &mut Connection) -> rusqlite::Result<()> {
 #[derive(Clone)]
 pub struct Db {
     pool: Pool,
-    path: PathBuf,
     /// One permit per pooled connection: requests beyond that wait here, cheaply, instead of
     /// each holding a blocking thread that sleeps in the pool.
     permits: Arc<Semaphore>,
@@ -91,18 +88,14 @@ impl Db {
             // A SQLite connection to a local file does not go stale between uses; skip the probe.
             .test_on_check_out(false)
             .build_unchecked(manager);
-        Ok(Self { pool, path: config.path.clone(), permits: Arc::new(Semaphore::new(pool_size as usize)) })
+        Ok(Self { pool, permits: Arc::new(Semaphore::new(pool_size as usize)) })
     }
 
     /// A handle that never connects, for building the OpenAPI document without a database.
     pub fn detached() -> Self {
         let manager = SqliteConnectionManager::file("movielens-detached.db");
         let pool = r2d2::Pool::builder().min_idle(Some(0)).build_unchecked(manager);
-        Self { pool, path: PathBuf::new(), permits: Arc::new(Semaphore::new(1)) }
-    }
-
-    pub fn path(&self) -> &Path {
-        &self.path
+        Self { pool, permits: Arc::new(Semaphore::new(1)) }
     }
 
     /// Runs `work` on a pooled connection on the calling thread. For blocking contexts only
