@@ -100,11 +100,16 @@ pub struct ServeConfig {
     /// Seconds to let in-flight requests finish after SIGINT or SIGTERM.
     #[arg(long, env = "MOVIELENS_SHUTDOWN_GRACE", default_value_t = 10)]
     pub shutdown_grace_secs: u64,
+
+    /// Seconds between refreshes of the top-rated prior (the mean of all ratings) and the
+    /// rescoring of every movie against it; skipped when no rating changed.
+    #[arg(long, env = "MOVIELENS_PRIOR_REFRESH", default_value_t = 300, value_parser = clap::value_parser!(u64).range(1..))]
+    pub prior_refresh_secs: u64,
 }
 
 impl ServeConfig {
     pub fn on(bind: SocketAddr) -> Self {
-        Self { bind, data: None, admin_token: None, shutdown_grace_secs: 10 }
+        Self { bind, data: None, admin_token: None, shutdown_grace_secs: 10, prior_refresh_secs: 300 }
     }
 }
 

@@ -11,6 +11,7 @@ use poem::Server;
 
 use crate::api::auth::AdminAuth;
 use crate::config::{DbConfig, ServeConfig};
+use crate::db::maintenance::Maintenance;
 use crate::db::Db;
 use crate::import::{self, generate, source, ImportError, ImportOptions};
 
@@ -20,6 +21,7 @@ pub struct Application {
     acceptor: TcpAcceptor,
     address: SocketAddr,
     shutdown_grace: Duration,
+    prior_refresh: Duration,
 }
 
 impl Application {
@@ -47,7 +49,14 @@ impl Application {
             .first()
             .and_then(|addr| addr.as_socket_addr().copied())
             .context("the listener has no TCP address")?;
-        Ok(Self { db, auth, acceptor, address, shutdown_grace: Duration::from_secs(serve.shutdown_grace_secs) })
+        Ok(Self {
+            db,
+            auth,
+            acceptor,
+            address,
+            shutdown_grace: Duration::from_secs(serve.shutdown_grace_secs),
+            prior_refresh: Duration::from_secs(serve.prior_refresh_secs),
+        })
     }
 
     /// The bound address (with the real port when the configuration asked for port 0).
@@ -59,10 +68,13 @@ impl Application {
     pub async fn run_until_stopped(self, shutdown: impl Future<Output = ()> + Send) -> std::io::Result<()> {
         let server_url = format!("http://{}", self.address);
         let routes = crate::api::routes::app(self.db.clone(), self.auth, &server_url);
+        let maintenance = Maintenance::start(&self.db, self.prior_refresh);
         tracing::info!(address = %self.address, docs = %format!("{server_url}/docs"), "listening");
-        Server::new_with_acceptor(self.acceptor)
+        let served = Server::new_with_acceptor(self.acceptor)
             .run_with_graceful_shutdown(routes, shutdown, Some(self.shutdown_grace))
-            .await
+            .await;
+        maintenance.stop();
+        served
     }
 }
 

@@ -25,11 +25,16 @@ fn rating_sums(data: &Path) -> HashMap<i64, (i64, f64)> {
     sums
 }
 
-/// (score, movieId) of movies with at least `min_ratings`, best first: the documented formula,
-/// `(10 × global mean + Σ ratings) / (10 + n)`, computed here independently of the server.
-fn damped_ranking(sums: &HashMap<i64, (i64, f64)>, min_ratings: i64) -> Vec<(f64, i64)> {
+/// The mean of all ratings in `sums`.
+fn global_mean(sums: &HashMap<i64, (i64, f64)>) -> f64 {
     let (all_count, all_sum) = sums.values().fold((0, 0.0), |(n, s), (count, sum)| (n + count, s + sum));
-    let global_mean = all_sum / all_count as f64;
+    all_sum / all_count as f64
+}
+
+/// (score, movieId) of movies with at least `min_ratings`, best first: the documented formula,
+/// `(10 × prior + Σ ratings) / (10 + n)`, computed here independently of the server.
+fn damped_ranking(sums: &HashMap<i64, (i64, f64)>, min_ratings: i64, prior: f64) -> Vec<(f64, i64)> {
+    let global_mean = prior;
     let mut ranking: Vec<(f64, i64)> = sums
         .iter()
         .filter(|(_, (count, _))| *count >= min_ratings)
@@ -61,14 +66,19 @@ fn movie_1_has_the_csvs_rating_count_mean_genres_and_links() {
 fn top_rated_with_min_ratings_50_matches_the_damped_mean_computed_from_the_csv() {
     let Some((app, data)) = real_app() else { return };
     let sums = rating_sums(&data);
-    let expected = damped_ranking(&sums, 50);
+    let expected = damped_ranking(&sums, 50, global_mean(&sums));
     let expected_ids: Vec<i64> = expected.iter().take(20).map(|(_, movie)| *movie).collect();
 
-    let ranked = get_json(&app.url("/api/top-rated?min_ratings=50"), 200);
+    let top = get_json(&app.url("/api/top-rated?min_ratings=50"), 200);
+    let ranked = &top["results"];
     let ids: Vec<i64> = ranked.as_array().unwrap().iter().map(|movie| movie["id"].as_i64().unwrap()).collect();
     assert_eq!(ids, expected_ids);
     assert_eq!(ranked[0]["rank"], 1);
     assert_eq!(ranked[0]["title"], "Shawshank Redemption, The (1994)");
+    // The import took the prior from all of the data it loaded.
+    assert!((top["prior"]["mean"].as_f64().unwrap() - global_mean(&sums)).abs() < 1e-12);
+    assert_eq!(top["prior"]["rating_count"], 100_836);
+    assert_eq!(top["prior"]["weight"], 10.0);
 }
 
 #[test]
@@ -236,9 +246,12 @@ fn a_new_rating_reranks_top_rated_exactly_as_recomputed_from_the_csv() {
         entry.0 += 1;
         entry.1 += 0.5;
     }
-    let expected = damped_ranking(&sums, 50);
-
-    let ranked = get_json(&app.url("/api/top-rated?min_ratings=50&limit=100"), 200);
+    let top = get_json(&app.url("/api/top-rated?min_ratings=50&limit=100"), 200);
+    // The writes rescored movie 318 against the prior snapshot, which they did not move.
+    let prior = top["prior"]["mean"].as_f64().unwrap();
+    assert_eq!(top["prior"]["rating_count"], 100_836);
+    let expected = damped_ranking(&sums, 50, prior);
+    let ranked = &top["results"];
     let ids: Vec<i64> = ranked.as_array().unwrap().iter().map(|movie| movie["id"].as_i64().unwrap()).collect();
     let expected_ids: Vec<i64> = expected.iter().take(100).map(|(_, movie)| *movie).collect();
     assert_eq!(ids, expected_ids);

@@ -3,55 +3,12 @@
 
 mod common;
 
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
-use std::time::Duration;
-
-use common::{get, movielens_ok, spawn_app, TempDb};
-
-/// Starts `movielens serve` on port 0 with JSON logs and returns it with its base URL and log lines so far.
-fn start_server(db: &TempDb) -> (Child, String, Vec<String>) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_movielens"))
-        .args(["--db", db.arg(), "--log-format", "json", "serve", "--bind", "127.0.0.1:0"])
-        .env("RUST_LOG", "info")
-        .env_remove("MOVIELENS_ADMIN_TOKEN")
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut lines = Vec::new();
-    let mut stderr = BufReader::new(child.stderr.take().unwrap()).lines();
-    let address = loop {
-        let line = stderr.next().expect("the server logs until it listens").unwrap();
-        // Log lines are JSON; the admin token notice, printed once, is plain text.
-        let event: serde_json::Value = serde_json::from_str(&line).unwrap_or_default();
-        lines.push(line);
-        if event["message"] == "listening" {
-            break event["address"].as_str().unwrap().to_string();
-        }
-    };
-    // Keep draining stderr so the server never blocks on a full pipe.
-    std::thread::spawn(move || stderr.for_each(drop));
-    (child, format!("http://{address}"), lines)
-}
-
-fn terminate(child: &mut Child) -> std::process::ExitStatus {
-    let status = Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap();
-    assert!(status.success());
-    for _ in 0..100 {
-        if let Some(status) = child.try_wait().unwrap() {
-            return status;
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    child.kill().unwrap();
-    panic!("the server did not stop within 5 s of SIGTERM");
-}
+use common::{get, movielens_ok, spawn_app, start_server, terminate, TempDb};
 
 #[test]
 fn serve_on_a_fresh_database_loads_the_demo_data_answers_and_stops_on_sigterm() {
     let db = TempDb::new();
-    let (mut server, url, logs) = start_server(&db);
+    let (mut server, url, logs) = start_server(&db, &[], &[]);
     assert!(logs.iter().any(|line| line.contains("demo data")), "the log says the demo data was loaded: {logs:?}");
     assert!(logs.iter().any(|line| line.contains("movielens import")), "the log says how to import real data");
 
@@ -73,7 +30,7 @@ fn a_restart_keeps_the_data_and_loads_nothing() {
     common::write_small_dataset(&data);
     movielens_ok(&["--db", db.arg(), "import", data.to_str().unwrap()]);
 
-    let (mut server, url, logs) = start_server(&db);
+    let (mut server, url, logs) = start_server(&db, &[], &[]);
     assert!(!logs.iter().any(|line| line.contains("was empty")), "{logs:?}");
     assert_eq!(get(&format!("{url}/api/health")).0, 200);
     assert_eq!(db.count("movies"), 3);
@@ -107,7 +64,7 @@ fn the_in_process_app_serves_health_and_the_openapi_document() {
 #[test]
 fn the_first_start_prints_a_working_admin_token_once_and_stores_only_its_hash() {
     let db = TempDb::new();
-    let (mut server, url, logs) = start_server(&db);
+    let (mut server, url, logs) = start_server(&db, &[], &[]);
     let notice = logs.iter().position(|line| line.starts_with("Admin token")).expect("the token is printed");
     let token = logs[notice + 2].trim().to_string();
     assert_eq!(token.len(), 48, "{token}");
@@ -124,7 +81,7 @@ fn the_first_start_prints_a_working_admin_token_once_and_stores_only_its_hash() 
     assert!(terminate(&mut server).success());
 
     // The second start prints nothing and the same token still works.
-    let (mut server, url, logs) = start_server(&db);
+    let (mut server, url, logs) = start_server(&db, &[], &[]);
     assert!(!logs.iter().any(|line| line.contains(&token) || line.starts_with("Admin token")), "{logs:?}");
     let (status, _, _) =
         common::send("POST", &format!("{url}/api/ratings"), &[json, ("authorization", &bearer)], Some(rating));

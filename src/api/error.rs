@@ -42,24 +42,44 @@ pub enum AppError {
     Forbidden,
     #[error("{0}")]
     Conflict(String),
+    /// The request may succeed later (the database is busy, or serves reads only).
+    #[error("{message}")]
+    Unavailable { message: String, retry_after_secs: Option<u64> },
     /// Logged with its cause; the client sees only a generic message and the request id.
     #[error(transparent)]
     Internal(#[from] anyhow::Error),
 }
 
+/// Seconds a client is asked to wait after a write found the database busy.
+const BUSY_RETRY_AFTER_SECS: u64 = 1;
+
 impl From<DbError> for AppError {
     fn from(err: DbError) -> Self {
-        Self::Internal(err.into())
+        match err {
+            DbError::Busy(_) => Self::Unavailable {
+                message: "the database is busy with other writes; try again shortly".to_string(),
+                retry_after_secs: Some(BUSY_RETRY_AFTER_SECS),
+            },
+            other => Self::Internal(other.into()),
+        }
     }
 }
 
 impl From<rusqlite::Error> for AppError {
     fn from(err: rusqlite::Error) -> Self {
-        Self::Internal(err.into())
+        DbError::from(err).into()
     }
 }
 
 impl AppError {
+    /// The `Retry-After` header's value, in seconds, for a 503 that has one.
+    pub fn retry_after(&self) -> Option<u64> {
+        match self {
+            AppError::Unavailable { retry_after_secs, .. } => *retry_after_secs,
+            _ => None,
+        }
+    }
+
     pub fn status(&self) -> StatusCode {
         match self {
             AppError::BadRequest(..) => StatusCode::BAD_REQUEST,
@@ -67,6 +87,7 @@ impl AppError {
             AppError::Unauthorized => StatusCode::UNAUTHORIZED,
             AppError::Forbidden => StatusCode::FORBIDDEN,
             AppError::Conflict(_) => StatusCode::CONFLICT,
+            AppError::Unavailable { .. } => StatusCode::SERVICE_UNAVAILABLE,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -82,6 +103,9 @@ impl AppError {
             }
             AppError::Forbidden => ("forbidden", self.to_string(), None),
             AppError::Conflict(message) => ("conflict", message.clone(), None),
+            AppError::Unavailable { message, retry_after_secs } => {
+                ("unavailable", message.clone(), retry_after_secs.map(|secs| format!("retry after {secs} s")))
+            }
             AppError::Internal(cause) => {
                 tracing::error!(request_id = %request_id, error = ?cause, "internal error");
                 ("internal_error", "the server failed to handle this request".to_string(), None)

@@ -35,7 +35,7 @@ impl GenresApi {
     /// Every genre, alphabetical, with its number of movies and the mean of all their ratings.
     #[oai(path = "/genres", method = "get", operation_id = "list_genres")]
     async fn list_genres(&self) -> Read<Vec<Genre>> {
-        self.db.run("genres.list", |conn| db::catalogue::genres(conn)).await.into()
+        self.db.read("genres.list", |conn| db::catalogue::genres(conn)).await.into()
     }
 
     /// One genre
@@ -48,7 +48,7 @@ impl GenresApi {
     ) -> Lookup<Genre> {
         let name = name.0;
         let result =
-            self.db.run("genres.get", move |conn| db::catalogue::genre_by_name(conn, &name).map(|g| (g, name))).await;
+            self.db.read("genres.get", move |conn| db::catalogue::genre_by_name(conn, &name).map(|g| (g, name))).await;
         result
             .and_then(|(genre, name)| genre.ok_or_else(|| AppError::NotFound(format!("no genre is named '{name}'"))))
             .into()

@@ -35,7 +35,7 @@ impl LinksApi {
             .map_or_else(|| format!("tmdb_id {}", tmdb_id.unwrap_or_default()), |id| format!("imdb_id {id}"));
         let result = self
             .db
-            .run("links.find", move |conn| db::catalogue::link_by_external_id(conn, imdb_id.as_deref(), tmdb_id))
+            .read("links.find", move |conn| db::catalogue::link_by_external_id(conn, imdb_id.as_deref(), tmdb_id))
             .await;
         result.and_then(|link| link.ok_or_else(|| AppError::NotFound(format!("no movie has {wanted}")))).into()
     }
@@ -51,7 +51,7 @@ impl LinksApi {
         movie_id: Path<i64>,
     ) -> Lookup<Links> {
         let movie_id = movie_id.0;
-        let result = self.db.run("links.get", move |conn| db::catalogue::link(conn, movie_id)).await;
+        let result = self.db.read("links.get", move |conn| db::catalogue::link(conn, movie_id)).await;
         result
             .and_then(|link| link.ok_or_else(|| AppError::NotFound(format!("no links for movie id {movie_id}"))))
             .into()

@@ -149,9 +149,35 @@ pub struct TopRatedMovie {
     /// The plain mean of the movie's ratings.
     #[oai(validator(minimum(value = "0.5"), maximum(value = "5")))]
     pub mean_rating: f64,
-    /// The damped mean the ranking sorts by.
-    #[oai(validator(minimum(value = "0.5"), maximum(value = "5")))]
+    /// The damped mean the ranking sorts by, against `prior`.
+    #[oai(validator(minimum(value = "0"), maximum(value = "5")))]
     pub score: f64,
+}
+
+/// The prior the top-rated scores were computed against: a snapshot of the mean of all ratings,
+/// refreshed in the background and after every import.
+#[derive(Debug, Clone, Object, Serialize)]
+pub struct ScorePrior {
+    /// m: the mean of all ratings when the snapshot was taken (0 if there were none).
+    #[oai(validator(minimum(value = "0"), maximum(value = "5")))]
+    pub mean: f64,
+    /// How many ratings that mean was taken over.
+    #[oai(validator(minimum(value = "0"), maximum(value = "9007199254740991")))]
+    pub rating_count: i64,
+    /// C: how many ratings' worth of weight the prior carries.
+    #[oai(validator(minimum(value = "0"), maximum(value = "1000")))]
+    pub weight: f64,
+    /// When the snapshot was taken, in seconds since the Unix epoch.
+    #[oai(validator(minimum(value = "0"), maximum(value = "9007199254740991")))]
+    pub taken_at: i64,
+}
+
+/// The top-rated ranking and the prior it was computed with.
+#[derive(Debug, Clone, Object, Serialize)]
+pub struct TopRated {
+    pub prior: ScorePrior,
+    /// The ranked movies, best first.
+    pub results: Vec<TopRatedMovie>,
 }
 
 /// How several `genre` values combine.
@@ -240,7 +266,7 @@ impl MoviesApi {
         #[oai(validator(minimum(value = "0"), maximum(value = "9999")))]
         year_max: Query<Option<i32>>,
         /// Only movies with at least this many ratings.
-        #[oai(validator(maximum(value = "100000000")))]
+        #[oai(validator(minimum(value = "0"), maximum(value = "100000000")))]
         min_ratings: Query<Option<u32>>,
         /// Order: `id`, `title`, `year`, `mean_rating` or `rating_count`, `-` first for descending.
         sort: Query<Option<MovieSort>>,
@@ -258,7 +284,7 @@ impl MoviesApi {
         let url = RequestUrl::of(request);
         let result = self
             .db
-            .run("movies.list", move |conn| db::movies::list(conn, &filter, window.offset(), window.page_size))
+            .read("movies.list", move |conn| db::movies::list(conn, &filter, window.offset(), window.page_size))
             .await;
         result.and_then(|(count, movies)| window.page(count, movies, &url)).into()
     }
@@ -274,7 +300,7 @@ impl MoviesApi {
         movie_id: Path<i64>,
     ) -> Lookup<MovieDetail> {
         let movie_id = movie_id.0;
-        let result = self.db.run("movies.detail", move |conn| db::movies::detail(conn, movie_id)).await;
+        let result = self.db.read("movies.detail", move |conn| db::movies::detail(conn, movie_id)).await;
         result.and_then(|movie| movie.ok_or_else(|| no_movie(movie_id))).into()
     }
 
@@ -324,8 +350,11 @@ impl MoviesApi {
     ///
     /// Ranked by a damped (Bayesian) mean, so that a movie with one 5-star rating does not top
     /// the list: `score = (C × m + Σ ratings) / (C + n)`, where `n` is the movie's number of
-    /// ratings, `m` the mean of all ratings in the database and `C = 10`. A movie with few ratings
-    /// is pulled toward the global mean; one with many keeps close to its own. Ties go to the
+    /// ratings, `m` the mean of all ratings and `C = 10`. `m` is a snapshot, reported as `prior`:
+    /// a new rating rescores its own movie at once, and every movie is rescored against a fresh
+    /// snapshot in the background (every few minutes, when ratings changed) and after every import.
+    /// A movie with few ratings is pulled toward the global mean; one with many keeps close to its
+    /// own. Ties go to the
     /// lower id.
     #[oai(path = "/top-rated", method = "get", operation_id = "top_rated")]
     async fn top_rated(
@@ -334,16 +363,28 @@ impl MoviesApi {
         #[oai(validator(max_length = 100))]
         genre: Query<Option<String>>,
         /// Only movies with at least this many ratings (default 1).
-        #[oai(validator(maximum(value = "100000000")))]
+        #[oai(validator(minimum(value = "0"), maximum(value = "100000000")))]
         min_ratings: Query<Option<u32>>,
         /// How many movies, 1 to 100 (default 20).
         #[oai(validator(minimum(value = "1"), maximum(value = "100")))]
         limit: Query<Option<u32>>,
-    ) -> Read<Vec<TopRatedMovie>> {
+    ) -> Read<TopRated> {
         let (min_ratings, limit) = (min_ratings.0.unwrap_or(1), limit.0.unwrap_or(20));
         let genre = genre.0;
         self.db
-            .run("movies.top_rated", move |conn| db::movies::top_rated(conn, genre.as_deref(), min_ratings, limit))
+            .read("movies.top_rated", move |tx| {
+                let results = db::movies::top_rated(tx, genre.as_deref(), min_ratings, limit)?;
+                let prior = db::scores::prior(tx)?;
+                Ok(TopRated {
+                    prior: ScorePrior {
+                        mean: prior.mean,
+                        rating_count: prior.rating_count,
+                        weight: db::scores::PRIOR_WEIGHT,
+                        taken_at: prior.taken_at,
+                    },
+                    results,
+                })
+            })
             .await
             .into()
     }

@@ -15,6 +15,7 @@ pub const MAX_PAGE_SIZE: u32 = 100;
 #[derive(Debug, Object, Serialize)]
 pub struct Page<T: ParseFromJSON + ToJSON> {
     /// How many items match, over all pages.
+    #[oai(validator(minimum(value = "0"), maximum(value = "9007199254740991")))]
     pub count: u64,
     /// The URL of the next page; absent on the last page.
     #[oai(skip_serializing_if_is_none)]

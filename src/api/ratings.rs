@@ -8,7 +8,8 @@ use poem_openapi::{Object, OpenApi};
 use serde::Serialize;
 
 use super::auth::{AdminAuth, AdminBearer};
-use super::error::{AppError, Read};
+use super::error::{AppError, Lookup, Read};
+use super::json::FastJson;
 use super::pagination::{cursor_page, parse_cursor, CursorPage, RequestUrl, DEFAULT_PAGE_SIZE};
 use super::write_responses::{Created, Deleted};
 use super::ApiTags;
@@ -29,6 +30,7 @@ pub struct Rating {
     #[oai(validator(minimum(value = "0.5"), maximum(value = "5")))]
     pub rating: f64,
     /// Seconds since the Unix epoch, UTC.
+    #[oai(validator(minimum(value = "-9007199254740991"), maximum(value = "9007199254740991")))]
     pub timestamp: i64,
 }
 
@@ -45,6 +47,7 @@ pub struct Tag {
     pub movie_title: String,
     pub tag: String,
     /// Seconds since the Unix epoch, UTC.
+    #[oai(validator(minimum(value = "-9007199254740991"), maximum(value = "9007199254740991")))]
     pub timestamp: i64,
 }
 
@@ -124,7 +127,7 @@ pub async fn cursor_list<T: CursorRow + poem_openapi::types::ParseFromJSON + poe
     let (after, page_size, url) =
         (parse_cursor(cursor.as_deref())?, page_size.unwrap_or(DEFAULT_PAGE_SIZE), RequestUrl::of(request));
     let rows = db
-        .run(T::OPERATION, move |conn| {
+        .read(T::OPERATION, move |conn| {
             if require_parent {
                 check_parent(conn, &filter)?;
             }
@@ -186,7 +189,7 @@ impl RatingsApi {
     /// Requires the admin token. The movie's rating stats and the top-rated ranking include the
     /// new rating at once.
     #[oai(path = "/ratings", method = "post", operation_id = "create_rating", tag = "ApiTags::Ratings")]
-    async fn create_rating(&self, token: AdminBearer, body: Json<NewRating>) -> Created<Rating> {
+    async fn create_rating(&self, request: &Request, token: AdminBearer, body: Json<NewRating>) -> Created<Rating> {
         if let Err(err) = self.auth.verify(&token) {
             return err.into();
         }
@@ -197,7 +200,31 @@ impl RatingsApi {
             return AppError::BadRequest(message, Some("timestamp".to_string())).into();
         }
         let timestamp = new.timestamp.value().copied().unwrap_or_else(unix_now);
-        self.db.run("ratings.create", move |conn| db::ratings::create_rating(conn, &new, timestamp)).await.into()
+        match self.db.write("ratings.create", move |tx| db::ratings::create_rating(tx, &new, timestamp)).await {
+            Ok(rating) => {
+                let location = format!("{}/api/ratings/{}", RequestUrl::of(request).origin(), rating.id);
+                Created::Created(FastJson(rating), location)
+            }
+            Err(err) => err.into(),
+        }
+    }
+
+    /// One rating
+    #[oai(path = "/ratings/:rating_id", method = "get", operation_id = "get_rating", tag = "ApiTags::Ratings")]
+    async fn get_rating(
+        &self,
+        /// The rating's id.
+        #[oai(validator(minimum(value = "1"), maximum(value = "9007199254740991")))]
+        rating_id: Path<i64>,
+    ) -> Lookup<Rating> {
+        let rating_id = rating_id.0;
+        let rating = self.db.read("ratings.get", move |tx| db::ratings::rating(tx, rating_id)).await;
+        match rating {
+            Ok(Some(rating)) => Ok(rating),
+            Ok(None) => Err(no_rating(rating_id)),
+            Err(err) => Err(err),
+        }
+        .into()
     }
 
     /// Delete a rating
@@ -215,10 +242,10 @@ impl RatingsApi {
             return err.into();
         }
         let rating_id = rating_id.0;
-        let deleted = self.db.run("ratings.delete", move |conn| db::ratings::delete_rating(conn, rating_id)).await;
+        let deleted = self.db.write("ratings.delete", move |tx| db::ratings::delete_rating(tx, rating_id)).await;
         match deleted {
             Ok(true) => Deleted::Deleted,
-            Ok(false) => AppError::NotFound(format!("no rating has id {rating_id}")).into(),
+            Ok(false) => no_rating(rating_id).into(),
             Err(err) => err.into(),
         }
     }
@@ -250,6 +277,10 @@ impl RatingsApi {
         let filter = db::ratings::Filter { user_id: user_id.0, movie_id: movie_id.0, tag: tag.0 };
         cursor_list::<Tag>(&self.db, request, filter, cursor.0, page_size.0, false).await.into()
     }
+}
+
+fn no_rating(rating_id: i64) -> AppError {
+    AppError::NotFound(format!("no rating has id {rating_id}"))
 }
 
 fn unix_now() -> i64 {

@@ -33,6 +33,7 @@ pub struct DataSource {
     /// The path, the data set and its URL, or the demo data's seed and size.
     pub source: String,
     /// When the load finished, in seconds since the Unix epoch.
+    #[oai(validator(minimum(value = "0"), maximum(value = "9007199254740991")))]
     pub imported_at: i64,
     /// How long the load took, in whole seconds.
     #[oai(validator(minimum(value = "0"), maximum(value = "9007199254740991")))]
@@ -50,6 +51,9 @@ pub struct Stats {
     /// How many loads the database has seen.
     #[oai(validator(minimum(value = "0"), maximum(value = "9007199254740991")))]
     pub imports: i64,
+    /// The size of the write-ahead log file, in bytes. A background checkpoint keeps it small.
+    #[oai(validator(minimum(value = "0"), maximum(value = "9007199254740991")))]
+    pub wal_bytes: i64,
 }
 
 /// The API's entry points, as absolute URLs.
@@ -104,6 +108,6 @@ impl StatsApi {
     /// Row counts of every table, and where the data came from.
     #[oai(path = "/api/stats", method = "get", operation_id = "get_stats", tag = "ApiTags::Meta")]
     async fn get_stats(&self) -> Read<Stats> {
-        self.db.run("stats", |conn| db::catalogue::stats(conn)).await.into()
+        self.db.read("stats", |conn| db::catalogue::stats(conn)).await.into()
     }
 }

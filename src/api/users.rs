@@ -38,10 +38,12 @@ pub struct User {
     /// The earliest rating or tag, in seconds since the Unix epoch.
     #[oai(skip_serializing_if_is_none)]
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[oai(validator(minimum(value = "-9007199254740991"), maximum(value = "9007199254740991")))]
     pub first_activity: Option<i64>,
     /// The latest rating or tag, in seconds since the Unix epoch.
     #[oai(skip_serializing_if_is_none)]
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[oai(validator(minimum(value = "-9007199254740991"), maximum(value = "9007199254740991")))]
     pub last_activity: Option<i64>,
     /// Up to five genres the user rated 4.0 or higher most often, most often first.
     pub favourite_genres: Vec<GenreAffinity>,
@@ -69,7 +71,7 @@ impl UsersApi {
         user_id: Path<i64>,
     ) -> Lookup<User> {
         let user_id = user_id.0;
-        let result = self.db.run("users.get", move |conn| db::catalogue::user(conn, user_id)).await;
+        let result = self.db.read("users.get", move |conn| db::catalogue::user(conn, user_id)).await;
         result.and_then(|user| user.ok_or_else(|| no_user(user_id))).into()
     }
 

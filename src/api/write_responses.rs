@@ -14,9 +14,9 @@ use super::error::{AppError, ErrorBody};
 #[derive(ApiResponse)]
 #[oai(bad_request_handler = "created_bad_request")]
 pub enum Created<T: Type + Serialize + Send + Sync> {
-    /// Created; the body is the new record.
+    /// Created; the body is the new record, and `Location` its URL.
     #[oai(status = 201)]
-    Created(FastJson<T>),
+    Created(FastJson<T>, #[oai(header = "Location")] String),
     /// The body is malformed or refers to something that does not exist.
     #[oai(status = 400)]
     BadRequest(Json<ErrorBody>),
@@ -35,6 +35,10 @@ pub enum Created<T: Type + Serialize + Send + Sync> {
     /// The server failed; the body carries the request id that its log names.
     #[oai(status = 500)]
     Internal(Json<ErrorBody>),
+    /// The database is busy with other writes (try again after `Retry-After` seconds), or the
+    /// server runs read-only.
+    #[oai(status = 503)]
+    Unavailable(Json<ErrorBody>, #[oai(header = "Retry-After")] Option<String>),
 }
 
 fn created_bad_request<T: Type + Serialize + Send + Sync>(err: poem::Error) -> Created<T> {
@@ -56,15 +60,14 @@ impl<T: Type + Serialize + Send + Sync> From<AppError> for Created<T> {
             StatusCode::BAD_REQUEST => Created::BadRequest(err.body()),
             StatusCode::UNAUTHORIZED => Created::Unauthorized(err.body()),
             StatusCode::FORBIDDEN => Created::Forbidden(err.body()),
+            StatusCode::SERVICE_UNAVAILABLE => Created::Unavailable(err.body(), retry_after(&err)),
             _ => Created::Internal(err.body()),
         }
     }
 }
 
-impl<T: Type + Serialize + Send + Sync> From<Result<T, AppError>> for Created<T> {
-    fn from(result: Result<T, AppError>) -> Self {
-        result.map_or_else(Into::into, |value| Created::Created(FastJson(value)))
-    }
+fn retry_after(err: &AppError) -> Option<String> {
+    err.retry_after().map(|secs| secs.to_string())
 }
 
 /// Responses of a delete.
@@ -89,6 +92,10 @@ pub enum Deleted {
     /// The server failed; the body carries the request id that its log names.
     #[oai(status = 500)]
     Internal(Json<ErrorBody>),
+    /// The database is busy with other writes (try again after `Retry-After` seconds), or the
+    /// server runs read-only.
+    #[oai(status = 503)]
+    Unavailable(Json<ErrorBody>, #[oai(header = "Retry-After")] Option<String>),
 }
 
 fn deleted_bad_request(err: poem::Error) -> Deleted {
@@ -102,6 +109,7 @@ impl From<AppError> for Deleted {
             StatusCode::UNAUTHORIZED => Deleted::Unauthorized(err.body()),
             StatusCode::FORBIDDEN => Deleted::Forbidden(err.body()),
             StatusCode::NOT_FOUND => Deleted::NotFound(err.body()),
+            StatusCode::SERVICE_UNAVAILABLE => Deleted::Unavailable(err.body(), retry_after(&err)),
             _ => Deleted::Internal(err.body()),
         }
     }

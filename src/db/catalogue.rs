@@ -113,5 +113,6 @@ pub fn stats(conn: &Connection) -> Result<Stats, AppError> {
             Ok(DataSource { kind: row.get(0)?, source: row.get(1)?, imported_at: row.get(2)?, duration_seconds: row.get(3)? })
         })
         .optional()?;
-    Ok(Stats { tables, source, imports: count("data_imports")? })
+    let wal_bytes = conn.path().map_or(0, |path| super::wal::wal_bytes(std::path::Path::new(path)));
+    Ok(Stats { tables, source, imports: count("data_imports")?, wal_bytes: wal_bytes as i64 })
 }

@@ -11,6 +11,7 @@ use super::DbError;
 const MIGRATIONS: &[(i64, &str, &str)] = &[
     (1, "0001_schema", include_str!("../../migrations/0001_schema.sql")),
     (2, "0002_rating_aggregates_and_tokens", include_str!("../../migrations/0002_rating_aggregates_and_tokens.sql")),
+    (3, "0003_score_prior_and_id_high_water", include_str!("../../migrations/0003_score_prior_and_id_high_water.sql")),
 ];
 
 /// Applies every migration the database has not seen yet.

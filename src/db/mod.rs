@@ -2,19 +2,25 @@
 //! statement passes through (`Db::run` from async code, `Db::with_conn` from blocking code).
 
 pub mod catalogue;
+pub mod maintenance;
 pub mod migrations;
 pub mod movies;
 pub mod ratings;
+pub mod scores;
 pub mod statements;
+pub mod wal;
+pub mod writer;
 
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use r2d2::ManageConnection;
 use r2d2_sqlite::SqliteConnectionManager;
-use rusqlite::Connection;
+use rusqlite::{Connection, ErrorCode, Transaction};
 use tokio::sync::Semaphore;
 
 use crate::config::DbConfig;
+use writer::Writer;
 
 pub type Pool = r2d2::Pool<SqliteConnectionManager>;
 
@@ -22,12 +28,28 @@ pub type Pool = r2d2::Pool<SqliteConnectionManager>;
 pub enum DbError {
     #[error("no database connection available: {0}")]
     Pool(#[from] r2d2::Error),
+    /// Another writer held the lock for longer than the busy timeout.
+    #[error("the database is busy with other writes: {0}")]
+    Busy(rusqlite::Error),
     #[error(transparent)]
-    Sqlite(#[from] rusqlite::Error),
+    Sqlite(rusqlite::Error),
     #[error("database task failed: {0}")]
     Join(#[from] tokio::task::JoinError),
     #[error("the database handle is closed")]
     Closed,
+    #[error("the database write failed without an answer")]
+    WriterFailed,
+    #[error("could not start the database writer thread: {0}")]
+    WriterThread(std::io::Error),
+}
+
+impl From<rusqlite::Error> for DbError {
+    fn from(err: rusqlite::Error) -> Self {
+        match err.sqlite_error_code() {
+            Some(ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked) => DbError::Busy(err),
+            _ => DbError::Sqlite(err),
+        }
+    }
 }
 
 /// Milliseconds a statement waits for a lock held by another writer before giving up with SQLITE_BUSY.
@@ -49,6 +71,8 @@ fn configure(conn: &mut Connection) -> rusqlite::Result<()> {
     // Read pages through a memory map rather than a read() per page missing from the cache.
     conn.pragma_update(None, "mmap_size", MMAP_BYTES)?;
     conn.pragma_update(None, "foreign_keys", true)?;
+    // A checkpoint that resets the log also truncates the file to this size (see `wal`).
+    conn.pragma_update(None, "journal_size_limit", wal::JOURNAL_SIZE_LIMIT_BYTES)?;
     // SQLite's lower() folds ASCII only; title search must also match 'MISÉRABLES' to 'Misérables'.
     conn.create_scalar_function(
         "unicode_lower",
@@ -66,6 +90,8 @@ fn configure(conn: &mut Connection) -> rusqlite::Result<()> {
 #[derive(Clone)]
 pub struct Db {
     pool: Pool,
+    writer: Writer,
+    path: Arc<PathBuf>,
     /// One permit per pooled connection: requests beyond that wait here, cheaply, instead of
     /// each holding a blocking thread that sleeps in the pool.
     permits: Arc<Semaphore>,
@@ -79,6 +105,8 @@ impl Db {
         // reason, instead of in the pool's retry loop.
         let mut first = manager.connect()?;
         migrations::apply(&mut first)?;
+        // The migrating connection becomes the writer's.
+        let writer = Writer::start(first).map_err(DbError::WriterThread)?;
         let pool_size = config.pool_size.max(1);
         let pool = r2d2::Pool::builder()
             .max_size(pool_size)
@@ -88,14 +116,24 @@ impl Db {
             // A SQLite connection to a local file does not go stale between uses; skip the probe.
             .test_on_check_out(false)
             .build_unchecked(manager);
-        Ok(Self { pool, permits: Arc::new(Semaphore::new(pool_size as usize)) })
+        Ok(Self {
+            pool,
+            writer,
+            path: Arc::new(config.path.clone()),
+            permits: Arc::new(Semaphore::new(pool_size as usize)),
+        })
     }
 
     /// A handle that never connects, for building the OpenAPI document without a database.
     pub fn detached() -> Self {
         let manager = SqliteConnectionManager::file("movielens-detached.db");
         let pool = r2d2::Pool::builder().min_idle(Some(0)).build_unchecked(manager);
-        Self { pool, permits: Arc::new(Semaphore::new(1)) }
+        Self { pool, writer: Writer::closed(), path: Arc::new(PathBuf::new()), permits: Arc::new(Semaphore::new(1)) }
+    }
+
+    /// The database file.
+    pub fn path(&self) -> &Path {
+        &self.path
     }
 
     /// Runs `work` on a pooled connection on the calling thread. For blocking contexts only
@@ -131,5 +169,39 @@ impl Db {
         })
         .await
         .map_err(DbError::from)?
+    }
+
+    /// Runs `work` in one read transaction on a pooled connection, so that all of its statements
+    /// see the same snapshot of the data: a write that commits in between is seen by none of them.
+    pub async fn read<T, E>(
+        &self,
+        operation: &'static str,
+        work: impl FnOnce(&Transaction) -> Result<T, E> + Send + 'static,
+    ) -> Result<T, E>
+    where
+        T: Send + 'static,
+        E: From<DbError> + Send + 'static,
+    {
+        self.run(operation, move |conn| {
+            let tx = conn.transaction().map_err(DbError::from)?;
+            let value = work(&tx)?;
+            // Nothing was written: ending the transaction only releases the snapshot.
+            tx.finish().map_err(DbError::from)?;
+            Ok(value)
+        })
+        .await
+    }
+
+    /// Runs `work` in an `IMMEDIATE` transaction on the one writer connection (see [`writer`]).
+    pub async fn write<T, E>(
+        &self,
+        operation: &'static str,
+        work: impl FnOnce(&Transaction) -> Result<T, E> + Send + 'static,
+    ) -> Result<T, E>
+    where
+        T: Send + 'static,
+        E: From<DbError> + Send + 'static,
+    {
+        self.writer.write(operation, work).await
     }
 }

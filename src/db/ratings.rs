@@ -1,7 +1,7 @@
 //! Queries for ratings and tags: keyset-paginated lists, and rating writes.
 
 use rusqlite::types::Value;
-use rusqlite::{params, params_from_iter, Connection, OptionalExtension};
+use rusqlite::{params, params_from_iter, Connection, OptionalExtension, Transaction};
 
 use crate::api::error::AppError;
 use crate::api::ratings::{NewRating, Rating, Tag};
@@ -95,9 +95,47 @@ pub fn user_exists(conn: &Connection, user_id: i64) -> Result<bool, AppError> {
         .query_row([user_id], |row| row.get(0))?)
 }
 
-/// Records a rating; the aggregates follow through the triggers on `ratings`.
-pub fn create_rating(conn: &mut Connection, new: &NewRating, timestamp: i64) -> Result<Rating, AppError> {
-    let tx = conn.transaction()?;
+/// One rating by id, with its movie's title.
+pub fn rating(conn: &Connection, rating_id: i64) -> Result<Option<Rating>, AppError> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT r.id, r.user_id, r.movie_id, m.title, r.rating, r.timestamp
+             FROM ratings r JOIN movies m ON m.movie_id = r.movie_id WHERE r.id = ?1",
+        )?
+        .query_row([rating_id], |row| {
+            Ok(Rating {
+                id: row.get(0)?,
+                user_id: row.get(1)?,
+                movie_id: row.get(2)?,
+                movie_title: row.get(3)?,
+                rating: row.get(4)?,
+                timestamp: row.get(5)?,
+            })
+        })
+        .optional()?)
+}
+
+/// The id for a new row of `table` (ratings or tags): above every id it has ever held, deleted
+/// ones included (`id_high_water`), so that an id never names two different rows.
+pub fn next_id(conn: &Connection, table: &str) -> rusqlite::Result<i64> {
+    let sql = format!(
+        "SELECT max(coalesce((SELECT max(id) FROM {table}), 0),
+                    coalesce((SELECT last_id FROM id_high_water WHERE table_name = ?1), 0)) + 1"
+    );
+    conn.prepare_cached(&sql)?.query_row([table], |row| row.get(0))
+}
+
+/// Records every id `table` holds now as handed out, for a bulk delete that bypasses the
+/// triggers (an import's replace), and returns the id its next row must take.
+pub fn retire_ids(conn: &Connection, table: &str) -> rusqlite::Result<i64> {
+    let next = next_id(conn, table)?;
+    conn.execute("UPDATE id_high_water SET last_id = ?2 WHERE table_name = ?1", params![table, next - 1])?;
+    Ok(next)
+}
+
+/// Records a rating; the aggregates follow through the triggers on `ratings`. Run it in a write
+/// transaction.
+pub fn create_rating(tx: &Transaction, new: &NewRating, timestamp: i64) -> Result<Rating, AppError> {
     let title: Option<String> = tx
         .prepare_cached("SELECT title FROM movies WHERE movie_id = ?1")?
         .query_row([new.movie_id], |row| row.get(0))
@@ -105,14 +143,13 @@ pub fn create_rating(conn: &mut Connection, new: &NewRating, timestamp: i64) -> 
     let Some(movie_title) = title else {
         return Err(AppError::BadRequest(format!("no movie has id {}", new.movie_id), Some("movie_id".to_string())));
     };
-    tx.prepare_cached("INSERT INTO ratings (user_id, movie_id, rating, timestamp) VALUES (?1, ?2, ?3, ?4)")?
-        .execute(params![new.user_id, new.movie_id, new.rating, timestamp])?;
-    let id = tx.last_insert_rowid();
-    tx.commit()?;
+    let id = next_id(tx, "ratings")?;
+    tx.prepare_cached("INSERT INTO ratings (id, user_id, movie_id, rating, timestamp) VALUES (?1, ?2, ?3, ?4, ?5)")?
+        .execute(params![id, new.user_id, new.movie_id, new.rating, timestamp])?;
     Ok(Rating { id, user_id: new.user_id, movie_id: new.movie_id, movie_title, rating: new.rating, timestamp })
 }
 
 /// Deletes a rating; false if there was none with that id.
-pub fn delete_rating(conn: &Connection, rating_id: i64) -> Result<bool, AppError> {
-    Ok(conn.prepare_cached("DELETE FROM ratings WHERE id = ?1")?.execute([rating_id])? == 1)
+pub fn delete_rating(tx: &Transaction, rating_id: i64) -> Result<bool, AppError> {
+    Ok(tx.prepare_cached("DELETE FROM ratings WHERE id = ?1")?.execute([rating_id])? == 1)
 }

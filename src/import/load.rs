@@ -51,10 +51,15 @@ fn load_in_transaction(
     // Building an index once over sorted keys is far faster than updating it row by row, and the
     // rating aggregates are computed while streaming rather than by a trigger per row.
     let schema_objects = take_indexes_and_triggers(&tx)?;
+    // Ids are never reused, not even across a replace: the new rows number on from the old.
+    let next_ids = NextIds {
+        rating: crate::db::ratings::retire_ids(&tx, "ratings")?,
+        tag: crate::db::ratings::retire_ids(&tx, "tags")?,
+    };
     for table in DATA_TABLES {
         tx.execute(&format!("DELETE FROM {table}"), [])?;
     }
-    let mut loader = Loader::new(&tx);
+    let mut loader = Loader::new(&tx, next_ids);
     for file in DataFile::LOAD_ORDER {
         let (reader, bar) = super::progress::track(options.progress, file, source.open(file)?);
         let mut rows = CsvRows::new(file, reader)?;
@@ -160,7 +165,14 @@ struct Loader<'t> {
     linked: HashSet<i64>,
     /// movieId → its ratings' count, sum and half-star histogram, gathered while streaming.
     aggregates: HashMap<i64, RatingAggregate>,
+    next_ids: NextIds,
     summary: ImportSummary,
+}
+
+/// The ids the next rating and tag take.
+struct NextIds {
+    rating: i64,
+    tag: i64,
 }
 
 #[derive(Default)]
@@ -171,8 +183,9 @@ struct RatingAggregate {
 }
 
 impl<'t> Loader<'t> {
-    fn new(tx: &'t Transaction<'t>) -> Self {
+    fn new(tx: &'t Transaction<'t>, next_ids: NextIds) -> Self {
         Self {
+            next_ids,
             tx,
             movies: HashMap::new(),
             genres: HashMap::new(),
@@ -250,13 +263,15 @@ impl<'t> Loader<'t> {
     }
 
     fn ratings(&mut self, rows: &mut CsvRows) -> Result<(), ImportError> {
-        let mut insert =
-            self.tx.prepare("INSERT INTO ratings (user_id, movie_id, rating, timestamp) VALUES (?1, ?2, ?3, ?4)")?;
+        let mut insert = self
+            .tx
+            .prepare("INSERT INTO ratings (id, user_id, movie_id, rating, timestamp) VALUES (?1, ?2, ?3, ?4, ?5)")?;
         while let Some(row) = rows.next_row()? {
             let user_id = row.id(0)?;
             let movie_id = self.known_movie(&row, 1)?;
             let rating = row.rating(2)?;
-            insert.execute(params![user_id, movie_id, rating, row.integer(3)?])?;
+            insert.execute(params![self.next_ids.rating, user_id, movie_id, rating, row.integer(3)?])?;
+            self.next_ids.rating += 1;
             let aggregate = self.aggregates.entry(movie_id).or_default();
             aggregate.count += 1;
             aggregate.sum += rating;
@@ -267,7 +282,7 @@ impl<'t> Loader<'t> {
     }
 
     /// Writes what the triggers on `movies` and `ratings` would have kept, had they not been dropped
-    /// for the load. Updating `totals` rescores every movie (trigger `totals_rescore`).
+    /// for the load, then takes a new prior for the damped mean and scores every movie with it.
     fn write_aggregates(&self) -> Result<(), ImportError> {
         let mut stats =
             self.tx.prepare("INSERT INTO movie_stats (movie_id, rating_count, rating_sum) VALUES (?1, ?2, ?3)")?;
@@ -286,16 +301,18 @@ impl<'t> Loader<'t> {
             "UPDATE totals SET movie_count = ?1, rating_count = ?2, rating_sum = ?3",
             params![self.summary.movies, total_count, total_sum],
         )?;
+        crate::db::scores::refresh_prior(self.tx, true)?;
         Ok(())
     }
 
     fn tags(&mut self, rows: &mut CsvRows) -> Result<(), ImportError> {
         let mut insert =
-            self.tx.prepare("INSERT INTO tags (user_id, movie_id, tag, timestamp) VALUES (?1, ?2, ?3, ?4)")?;
+            self.tx.prepare("INSERT INTO tags (id, user_id, movie_id, tag, timestamp) VALUES (?1, ?2, ?3, ?4, ?5)")?;
         while let Some(row) = rows.next_row()? {
             let user_id = row.id(0)?;
             let movie_id = self.known_movie(&row, 1)?;
-            insert.execute(params![user_id, movie_id, row.text(2)?, row.integer(3)?])?;
+            insert.execute(params![self.next_ids.tag, user_id, movie_id, row.text(2)?, row.integer(3)?])?;
+            self.next_ids.tag += 1;
             self.summary.tags += 1;
         }
         Ok(())

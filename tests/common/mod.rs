@@ -2,10 +2,12 @@
 //! an in-process app on a real socket, and a dump of a database's whole contents.
 #![allow(dead_code)] // each test binary uses its own subset
 
+use std::io::{BufRead, BufReader};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::{Child, Command, Output, Stdio};
 use std::sync::Once;
+use std::time::Duration;
 
 use movielens::config::{DbConfig, ServeConfig};
 use movielens::startup::Application;
@@ -156,21 +158,23 @@ impl Drop for TestApp {
 
 /// Builds and starts the app (with `data` to import instead of the demo data, if given).
 pub fn spawn_app(data: Option<&Path>) -> TestApp {
-    start_app(data, None)
+    spawn_app_with(data, |_| {})
 }
 
 /// Like [`spawn_app`], with a chosen admin token.
 pub fn spawn_app_with_token(data: Option<&Path>, token: &str) -> TestApp {
-    start_app(data, Some(token))
+    let token = movielens::config::Secret(token.to_string());
+    spawn_app_with(data, move |serve| serve.admin_token = Some(token))
 }
 
-fn start_app(data: Option<&Path>, admin_token: Option<&str>) -> TestApp {
+/// Like [`spawn_app`], with the serve configuration adjusted by `configure`.
+pub fn spawn_app_with(data: Option<&Path>, configure: impl FnOnce(&mut ServeConfig)) -> TestApp {
     init_test_tracing();
     let db = TempDb::new();
     let db_config = DbConfig::at(&db.path);
     let mut serve = ServeConfig::on("127.0.0.1:0".parse().unwrap());
     serve.data = data.map(Path::to_path_buf);
-    serve.admin_token = admin_token.map(|token| movielens::config::Secret(token.to_string()));
+    configure(&mut serve);
     let (address_tx, address_rx) = std::sync::mpsc::channel();
     let (shutdown_tx, shutdown_rx) = tokio::sync::oneshot::channel::<()>();
     let thread = std::thread::spawn(move || {
@@ -221,4 +225,45 @@ pub fn get_json(url: &str, expected_status: u16) -> serde_json::Value {
     let (status, body) = get(url);
     assert_eq!(status, expected_status, "GET {url}: {body}");
     serde_json::from_str(&body).unwrap_or_else(|err| panic!("GET {url}: not JSON ({err}): {body}"))
+}
+
+/// Starts `movielens serve` on port 0 with JSON logs (and `serve_args`, `envs`) and returns it with its base URL and log lines so far.
+pub fn start_server(db: &TempDb, serve_args: &[&str], envs: &[(&str, &str)]) -> (Child, String, Vec<String>) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_movielens"))
+        .args(["--db", db.arg(), "--log-format", "json", "serve", "--bind", "127.0.0.1:0"])
+        .args(serve_args)
+        .env("RUST_LOG", "info")
+        .env_remove("MOVIELENS_ADMIN_TOKEN")
+        .envs(envs.iter().copied())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = Vec::new();
+    let mut stderr = BufReader::new(child.stderr.take().unwrap()).lines();
+    let address = loop {
+        let line = stderr.next().expect("the server logs until it listens").unwrap();
+        // Log lines are JSON; the admin token notice, printed once, is plain text.
+        let event: serde_json::Value = serde_json::from_str(&line).unwrap_or_default();
+        lines.push(line);
+        if event["message"] == "listening" {
+            break event["address"].as_str().unwrap().to_string();
+        }
+    };
+    // Keep draining stderr so the server never blocks on a full pipe.
+    std::thread::spawn(move || stderr.for_each(drop));
+    (child, format!("http://{address}"), lines)
+}
+
+pub fn terminate(child: &mut Child) -> std::process::ExitStatus {
+    let status = Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap();
+    assert!(status.success());
+    for _ in 0..100 {
+        if let Some(status) = child.try_wait().unwrap() {
+            return status;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    child.kill().unwrap();
+    panic!("the server did not stop within 5 s of SIGTERM");
 }

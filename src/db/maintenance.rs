@@ -1,0 +1,75 @@
+//! Background upkeep of the database while the server runs: refreshing the damped mean's prior
+//! and keeping the write-ahead log small. The jobs system can later move these onto its schedules.
+
+use std::time::Duration;
+
+use tokio::task::JoinHandle;
+
+use super::{scores, wal, Db, DbError};
+
+/// The running upkeep tasks; [`Maintenance::stop`] ends them.
+pub struct Maintenance {
+    tasks: Vec<JoinHandle<()>>,
+}
+
+impl Maintenance {
+    /// Starts the tasks on the current tokio runtime.
+    pub fn start(db: &Db, prior_refresh: Duration) -> Self {
+        let tasks =
+            vec![tokio::spawn(refresh_prior_every(db.clone(), prior_refresh)), tokio::spawn(bound_wal(db.clone()))];
+        Self { tasks }
+    }
+
+    pub fn stop(self) {
+        for task in self.tasks {
+            task.abort();
+        }
+    }
+}
+
+/// Takes a new prior snapshot and rescores every movie on an interval, when the ratings changed.
+async fn refresh_prior_every(db: Db, interval: Duration) {
+    let mut ticks = tokio::time::interval(interval);
+    ticks.tick().await; // the first tick is immediate; the start-up prior is fresh enough
+    loop {
+        ticks.tick().await;
+        match db.write("scores.refresh_prior", |tx| scores::refresh_prior(tx, false).map_err(DbError::from)).await {
+            Ok(Some(prior)) => {
+                tracing::info!(mean = prior.mean, ratings = prior.rating_count, "refreshed the top-rated prior")
+            }
+            Ok(None) => {}
+            Err(err) => tracing::warn!(error = %err, "could not refresh the top-rated prior; will try again"),
+        }
+    }
+}
+
+/// Checkpoints and truncates the log whenever it grows past the threshold.
+async fn bound_wal(db: Db) {
+    let path = db.path().to_path_buf();
+    let mut conn = None;
+    let mut ticks = tokio::time::interval(wal::CHECK_INTERVAL);
+    loop {
+        ticks.tick().await;
+        if wal::wal_bytes(&path) <= wal::CHECKPOINT_THRESHOLD_BYTES {
+            continue;
+        }
+        let (path, kept) = (path.clone(), conn.take());
+        let outcome = tokio::task::spawn_blocking(move || {
+            let conn = match kept {
+                Some(conn) => conn,
+                None => wal::checkpoint_connection(&path)?,
+            };
+            let truncated = wal::checkpoint_truncate(&conn)?;
+            Ok::<_, DbError>((conn, truncated))
+        })
+        .await;
+        match outcome {
+            Ok(Ok((open, truncated))) => {
+                conn = Some(open);
+                tracing::debug!(truncated, "checkpointed the write-ahead log");
+            }
+            Ok(Err(err)) => tracing::warn!(error = %err, "could not checkpoint the write-ahead log"),
+            Err(err) => tracing::warn!(error = %err, "the checkpoint task failed"),
+        }
+    }
+}
