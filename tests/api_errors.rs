@@ -119,8 +119,8 @@ fn a_rating_written_with_the_token_updates_the_movies_stats_and_can_be_deleted()
 
 #[test]
 fn bodies_of_the_wrong_type_or_size_are_refused() {
-    let app = spawn_app(None);
-    let bearer = ("authorization", "Bearer whatever");
+    let app = common::spawn_app_with_token(None, "size-token");
+    let bearer = ("authorization", "Bearer size-token");
     let (status, _, body) =
         send("POST", &app.url("/api/ratings"), &[("content-type", "text/plain"), bearer], Some("4.5"));
     assert_eq!(status, 415, "{body}");

@@ -33,7 +33,30 @@ impl AdminAuth {
 
     /// 403 unless `bearer` carries the admin token. (A missing token is a 401 before this runs.)
     pub fn verify(&self, bearer: &AdminBearer) -> Result<(), AppError> {
-        let presented = sha256_hex(&bearer.0.token);
+        self.verify_token(&bearer.0.token)
+    }
+
+    /// Checks a raw `Authorization` header: the `Bearer` scheme in any case, one space, then the
+    /// token exactly (no other white space). Missing, another scheme or no token: 401; any other
+    /// token that is not exactly the admin token: 403.
+    pub fn verify_header(&self, authorization: Option<&[u8]>) -> Result<(), AppError> {
+        let value = authorization.ok_or(AppError::Unauthorized)?;
+        let (scheme, token) = match value.iter().position(|byte| *byte == b' ') {
+            Some(space) => (&value[..space], &value[space + 1..]),
+            None => (value, &[][..]),
+        };
+        if !scheme.eq_ignore_ascii_case(b"bearer") || token.is_empty() {
+            return Err(AppError::Unauthorized);
+        }
+        let token = std::str::from_utf8(token).map_err(|_| AppError::Forbidden)?;
+        if token.bytes().any(|byte| byte.is_ascii_whitespace()) {
+            return Err(AppError::Forbidden);
+        }
+        self.verify_token(token)
+    }
+
+    fn verify_token(&self, token: &str) -> Result<(), AppError> {
+        let presented = sha256_hex(token);
         // Comparing hashes, not tokens: an early exit reveals nothing an attacker can steer.
         if presented == self.token_hash {
             Ok(())

@@ -3,10 +3,12 @@
 pub mod auth;
 pub mod error;
 pub mod genres;
+pub mod guard;
 mod health;
 pub mod json;
 pub mod links;
 pub mod movies;
+pub mod operations;
 pub mod pagination;
 pub mod ratings;
 pub mod request_id;

@@ -7,6 +7,8 @@ use poem::middleware::{NormalizePath, TrailingSlash};
 use poem::{Endpoint, EndpointExt, IntoResponse, Request, Response, Route};
 
 use super::auth::AdminAuth;
+use super::guard::Guard;
+use super::operations::Operations;
 use super::request_id::RequestContext;
 use crate::db::Db;
 
@@ -15,13 +17,17 @@ pub const MAX_BODY_BYTES: usize = 64 * 1024;
 
 /// Builds the app. `server_url` is the base URL the spec advertises.
 pub fn app(db: Db, auth: AdminAuth, server_url: &str) -> impl Endpoint {
-    let api = super::service(db, auth).server(server_url);
-    let allowed_methods = AllowedMethods::from_spec(&api.spec());
+    let api = super::service(db, auth.clone()).server(server_url);
+    let spec = api.spec();
+    let allowed_methods = AllowedMethods::from_spec(&spec);
+    let guard = Arc::new(Guard { operations: Operations::from_spec(&spec), auth });
     Route::new()
         .at("/openapi.json", api.spec_endpoint())
         .nest("/docs", api.swagger_ui())
         .nest("/", api)
         .around(limit_body)
+        // Before the body limit: a bad token is refused without reading the body at all.
+        .around(move |endpoint, request| guard.clone().around(endpoint, request))
         // The seed's Django URLs end in '/': `/api/movies/` and `/api/movies` are the same.
         .with(NormalizePath::new(TrailingSlash::Trim))
         .with(RequestContext { allowed_methods })

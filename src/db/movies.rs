@@ -60,7 +60,11 @@ fn filter_sql(conn: &Connection, filter: &MovieFilter) -> Result<(String, Vec<Va
         values.push(Value::Text(search.to_string()));
     }
     if !filter.genres.is_empty() {
-        let ids = genre_ids(conn, &filter.genres)?;
+        // `Comedy` twice, or `Comedy` and `comedy`, is one genre: `HAVING count(*)` below counts
+        // each matching genre row once.
+        let mut ids = genre_ids(conn, &filter.genres)?;
+        ids.sort_unstable();
+        ids.dedup();
         let marks = vec!["?"; ids.len()].join(", ");
         clauses.push(match filter.genre_match {
             GenreMatch::Any => format!("m.movie_id IN (SELECT movie_id FROM movie_genres WHERE genre_id IN ({marks}))"),

@@ -1,0 +1,67 @@
+//! What the OpenAPI document says of each operation, for the checks that run before a handler:
+//! which operations need the admin token, and which query parameters take a single value.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+/// One documented operation.
+#[derive(Debug, Clone, Default)]
+pub struct OperationRules {
+    /// The operation declares the admin bearer scheme.
+    pub secured: bool,
+    /// Query parameters that take one value (not arrays): a repeat is refused.
+    pub scalar_query_params: Vec<String>,
+}
+
+/// One documented path template (split into segments) and its operations by method.
+struct DocumentedPath {
+    template: Vec<String>,
+    by_method: HashMap<String, OperationRules>,
+}
+
+/// Every documented operation, by path template and method.
+#[derive(Clone, Default)]
+pub struct Operations(Arc<Vec<DocumentedPath>>);
+
+impl Operations {
+    pub fn from_spec(spec_json: &str) -> Self {
+        let spec: serde_json::Value = serde_json::from_str(spec_json).unwrap_or_default();
+        let mut paths = Vec::new();
+        for (template, operations) in spec["paths"].as_object().into_iter().flatten() {
+            let mut by_method = HashMap::new();
+            for (method, operation) in operations.as_object().into_iter().flatten() {
+                let secured = operation["security"].as_array().is_some_and(|schemes| !schemes.is_empty());
+                let scalar_query_params = operation["parameters"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .filter(|param| param["in"] == "query" && param["schema"]["type"] != "array")
+                    .filter_map(|param| param["name"].as_str().map(str::to_owned))
+                    .collect();
+                by_method.insert(method.to_uppercase(), OperationRules { secured, scalar_query_params });
+            }
+            paths.push(DocumentedPath { template: segments(template), by_method });
+        }
+        Self(Arc::new(paths))
+    }
+
+    /// The operations documented for the template that `path` matches, by method.
+    pub fn for_path(&self, path: &str) -> Option<&HashMap<String, OperationRules>> {
+        let wanted = segments(path);
+        let matches = |template: &[String]| {
+            template.len() == wanted.len()
+                && template.iter().zip(&wanted).all(|(part, actual)| part.starts_with('{') || part == actual)
+        };
+        self.0.iter().find(|path| matches(&path.template)).map(|path| &path.by_method)
+    }
+
+    /// The rules of the operation `method path` (HEAD follows GET's), if it is documented.
+    pub fn find(&self, method: &str, path: &str) -> Option<&OperationRules> {
+        let method = if method == "HEAD" { "GET" } else { method };
+        self.for_path(path)?.get(method)
+    }
+}
+
+pub fn segments(path: &str) -> Vec<String> {
+    path.split('/').filter(|part| !part.is_empty()).map(str::to_owned).collect()
+}
