@@ -42,6 +42,9 @@ pub enum AppError {
     Forbidden,
     #[error("{0}")]
     Conflict(String),
+    /// The server cannot do this now (for example it serves a read-only database).
+    #[error("{message}")]
+    Unavailable { message: String, retry_after_secs: Option<u64> },
     /// Logged with its cause; the client sees only a generic message and the request id.
     #[error(transparent)]
     Internal(#[from] anyhow::Error),
@@ -67,6 +70,7 @@ impl AppError {
             AppError::Unauthorized => StatusCode::UNAUTHORIZED,
             AppError::Forbidden => StatusCode::FORBIDDEN,
             AppError::Conflict(_) => StatusCode::CONFLICT,
+            AppError::Unavailable { .. } => StatusCode::SERVICE_UNAVAILABLE,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -82,6 +86,9 @@ impl AppError {
             }
             AppError::Forbidden => ("forbidden", self.to_string(), None),
             AppError::Conflict(message) => ("conflict", message.clone(), None),
+            AppError::Unavailable { message, retry_after_secs } => {
+                ("unavailable", message.clone(), retry_after_secs.map(|secs| format!("retry after {secs} s")))
+            }
             AppError::Internal(cause) => {
                 tracing::error!(request_id = %request_id, error = ?cause, "internal error");
                 ("internal_error", "the server failed to handle this request".to_string(), None)

@@ -187,6 +187,9 @@ impl RatingsApi {
     /// new rating at once.
     #[oai(path = "/ratings", method = "post", operation_id = "create_rating", tag = "ApiTags::Ratings")]
     async fn create_rating(&self, token: AdminBearer, body: Json<NewRating>) -> Created<Rating> {
+        if self.db.is_read_only() {
+            return read_only_refusal().into();
+        }
         if let Err(err) = self.auth.verify(&token) {
             return err.into();
         }
@@ -211,6 +214,9 @@ impl RatingsApi {
         #[oai(validator(minimum(value = "1"), maximum(value = "9007199254740991")))]
         rating_id: Path<i64>,
     ) -> Deleted {
+        if self.db.is_read_only() {
+            return read_only_refusal().into();
+        }
         if let Err(err) = self.auth.verify(&token) {
             return err.into();
         }
@@ -250,6 +256,12 @@ impl RatingsApi {
         let filter = db::ratings::Filter { user_id: user_id.0, movie_id: movie_id.0, tag: tag.0 };
         cursor_list::<Tag>(&self.db, request, filter, cursor.0, page_size.0, false).await.into()
     }
+}
+
+/// The answer to every write while the server serves a read-only database.
+fn read_only_refusal() -> AppError {
+    let message = "this server serves a read-only database (--read-only) and takes no writes".to_string();
+    AppError::Unavailable { message, retry_after_secs: None }
 }
 
 fn unix_now() -> i64 {

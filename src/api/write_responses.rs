@@ -32,6 +32,9 @@ pub enum Created<T: Type + Serialize + Send + Sync> {
     /// The body is not `application/json`.
     #[oai(status = 415)]
     UnsupportedMediaType(Json<ErrorBody>),
+    /// The server takes no writes now (it serves a read-only database).
+    #[oai(status = 503)]
+    ServiceUnavailable(Json<ErrorBody>),
     /// The server failed; the body carries the request id that its log names.
     #[oai(status = 500)]
     Internal(Json<ErrorBody>),
@@ -56,6 +59,7 @@ impl<T: Type + Serialize + Send + Sync> From<AppError> for Created<T> {
             StatusCode::BAD_REQUEST => Created::BadRequest(err.body()),
             StatusCode::UNAUTHORIZED => Created::Unauthorized(err.body()),
             StatusCode::FORBIDDEN => Created::Forbidden(err.body()),
+            StatusCode::SERVICE_UNAVAILABLE => Created::ServiceUnavailable(err.body()),
             _ => Created::Internal(err.body()),
         }
     }
@@ -86,6 +90,9 @@ pub enum Deleted {
     /// Nothing has that id.
     #[oai(status = 404)]
     NotFound(Json<ErrorBody>),
+    /// The server takes no writes now (it serves a read-only database).
+    #[oai(status = 503)]
+    ServiceUnavailable(Json<ErrorBody>),
     /// The server failed; the body carries the request id that its log names.
     #[oai(status = 500)]
     Internal(Json<ErrorBody>),
@@ -102,6 +109,7 @@ impl From<AppError> for Deleted {
             StatusCode::UNAUTHORIZED => Deleted::Unauthorized(err.body()),
             StatusCode::FORBIDDEN => Deleted::Forbidden(err.body()),
             StatusCode::NOT_FOUND => Deleted::NotFound(err.body()),
+            StatusCode::SERVICE_UNAVAILABLE => Deleted::ServiceUnavailable(err.body()),
             _ => Deleted::Internal(err.body()),
         }
     }
