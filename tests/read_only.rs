@@ -149,3 +149,42 @@ fn serve_read_only_refuses_a_schema_it_would_have_to_migrate_or_does_not_know() 
     assert!(String::from_utf8_lossy(&output.stderr).contains("does not exist"));
     assert!(!missing.path.exists(), "--read-only created a database");
 }
+
+/// Runs the binary as `nobody`, for whom permission bits count (root ignores them), or returns
+/// `None` with a loud message where that is not possible.
+fn as_nobody(args: &[&str]) -> Option<std::process::Output> {
+    let root = Command::new("id").arg("-u").output().is_ok_and(|out| out.stdout.starts_with(b"0\n"));
+    let setpriv = Command::new("setpriv").arg("--version").output().is_ok_and(|out| out.status.success());
+    if !(root && setpriv) {
+        eprintln!("\n*** SKIPPED: needs root and setpriv to run as nobody; permission bits are NOT checked ***\n");
+        return None;
+    }
+    let nobody = ["--reuid=65534", "--regid=65534", "--clear-groups", env!("CARGO_BIN_EXE_movielens")];
+    // `timeout` bounds a server that would start instead of refusing.
+    Some(Command::new("timeout").args(["60", "setpriv"]).args(nobody).args(args).output().unwrap())
+}
+
+#[test]
+fn for_an_unprivileged_user_a_read_only_file_or_folder_is_refused_naming_read_only() {
+    use std::os::unix::fs::PermissionsExt;
+    let source = imported();
+    for (file_mode, folder_mode, expected) in
+        [(0o444, 0o777, "cannot be opened for writing"), (0o666, 0o555, "no file can be created in its folder")]
+    {
+        let outer = tempfile::tempdir().unwrap();
+        std::fs::set_permissions(outer.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+        let folder = outer.path().join("data");
+        std::fs::create_dir(&folder).unwrap();
+        let db = folder.join("movielens.db");
+        std::fs::copy(&source.path, &db).unwrap();
+        std::fs::set_permissions(&db, std::fs::Permissions::from_mode(file_mode)).unwrap();
+        std::fs::set_permissions(&folder, std::fs::Permissions::from_mode(folder_mode)).unwrap();
+        let Some(output) = as_nobody(&["--db", db.to_str().unwrap(), "serve", "--bind", "127.0.0.1:0"]) else {
+            return;
+        };
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(!output.status.success(), "started on mode {file_mode:o} in {folder_mode:o}: {stderr}");
+        assert!(stderr.contains(expected) && stderr.contains("serve --read-only"), "{stderr}");
+        std::fs::set_permissions(&folder, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+}

@@ -2,6 +2,10 @@
 //! an in-process app on a real socket, and a dump of a database's whole contents.
 #![allow(dead_code)] // each test binary uses its own subset
 
+mod processes;
+#[allow(unused_imports)] // not every test binary starts processes
+pub use processes::*;
+
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -221,90 +225,4 @@ pub fn get_json(url: &str, expected_status: u16) -> serde_json::Value {
     let (status, body) = get(url);
     assert_eq!(status, expected_status, "GET {url}: {body}");
     serde_json::from_str(&body).unwrap_or_else(|err| panic!("GET {url}: not JSON ({err}): {body}"))
-}
-
-/// Runs the binary with `args` and extra environment, killing it if it is still running after
-/// `limit`. Panics (naming the command) in that case: the caller expected it to end by itself.
-pub fn movielens_bounded(args: &[&str], env: &[(&str, &str)], limit: std::time::Duration) -> Output {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_movielens"));
-    command.args(args).env("RUST_LOG", "warn").env_remove("MOVIELENS_ADMIN_TOKEN");
-    for (name, value) in env {
-        command.env(name, value);
-    }
-    let child = command
-        .stdin(std::process::Stdio::null())
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .expect("the binary runs");
-    let pid = child.id();
-    let (done_tx, done_rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        let _ = done_tx.send(child.wait_with_output());
-    });
-    match done_rx.recv_timeout(limit) {
-        Ok(output) => output.expect("the output is collected"),
-        Err(_) => {
-            let _ = Command::new("kill").args(["-KILL", &pid.to_string()]).status();
-            let output = done_rx.recv().unwrap().unwrap();
-            panic!(
-                "movielens {args:?} still ran after {limit:?}; stderr:\n{}",
-                String::from_utf8_lossy(&output.stderr)
-            );
-        }
-    }
-}
-
-/// Starts `movielens serve` with JSON logs on port 0 (plus `args`), without waiting for it.
-pub fn spawn_serve(db: &TempDb, args: &[&str], env: &[(&str, &str)]) -> std::process::Child {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_movielens"));
-    command
-        .args(["--db", db.arg(), "--log-format", "json", "serve", "--bind", "127.0.0.1:0"])
-        .args(args)
-        .env("RUST_LOG", "info")
-        .env_remove("MOVIELENS_ADMIN_TOKEN");
-    for (name, value) in env {
-        command.env(name, value);
-    }
-    command.stdout(std::process::Stdio::null()).stderr(std::process::Stdio::piped()).spawn().unwrap()
-}
-
-/// Reads a served child's stderr until it logs `listening`; returns its base URL and the lines so
-/// far. Panics with those lines if it exits first.
-pub fn wait_listening(child: &mut std::process::Child) -> (String, Vec<String>) {
-    use std::io::{BufRead, BufReader};
-    let mut lines = Vec::new();
-    let mut stderr = BufReader::new(child.stderr.take().unwrap()).lines();
-    let address = loop {
-        let Some(Ok(line)) = stderr.next() else {
-            panic!("the server exited before listening: {:?}\n{}", child.wait(), lines.join("\n"));
-        };
-        let event: serde_json::Value = serde_json::from_str(&line).unwrap_or_default();
-        lines.push(line);
-        if event["message"] == "listening" {
-            break event["address"].as_str().unwrap().to_string();
-        }
-    };
-    // Keep draining stderr so the server never blocks on a full pipe.
-    std::thread::spawn(move || stderr.for_each(drop));
-    (format!("http://{address}"), lines)
-}
-
-/// Sends `signal` (e.g. "TERM", "INT") to the child and waits up to `limit` for it to exit.
-pub fn signal_and_wait(
-    child: &mut std::process::Child,
-    signal: &str,
-    limit: std::time::Duration,
-) -> std::process::ExitStatus {
-    let sent = Command::new("kill").args([&format!("-{signal}"), &child.id().to_string()]).status().unwrap();
-    assert!(sent.success(), "kill -{signal} failed");
-    let deadline = std::time::Instant::now() + limit;
-    while std::time::Instant::now() < deadline {
-        if let Some(status) = child.try_wait().unwrap() {
-            return status;
-        }
-        std::thread::sleep(std::time::Duration::from_millis(50));
-    }
-    child.kill().unwrap();
-    panic!("the process did not exit within {limit:?} of SIG{signal}");
 }
