@@ -6,6 +6,7 @@ use anyhow::Context;
 
 use crate::config::{Cli, Command, DbConfig, GenerateConfig, ImportConfig, ServeConfig};
 use crate::db::Db;
+use crate::import::cancel::{self, Cancel};
 use crate::import::{self, download, generate, source, ImportOptions};
 use crate::startup::{self, Application};
 
@@ -33,7 +34,21 @@ fn serve(db_config: &DbConfig, serve_config: &ServeConfig) -> anyhow::Result<()>
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     runtime.block_on(async {
         let shutdown = startup::shutdown_signal()?;
-        let app = Application::build(db_config, serve_config).await?;
+        tokio::pin!(shutdown);
+        let cancel = Cancel::default();
+        let build = Application::build_with_cancel(db_config, serve_config, &cancel);
+        tokio::pin!(build);
+        let app = tokio::select! {
+            app = &mut build => app?,
+            () = &mut shutdown => {
+                // A signal during start: stop the first import, if one runs (it rolls back and
+                // `build` fails with the reason), and do not serve.
+                cancel.request();
+                build.await?;
+                tracing::info!("stopped before serving");
+                return Ok(());
+            }
+        };
         app.run_until_stopped(shutdown).await?;
         tracing::info!("stopped");
         Ok(())
@@ -41,13 +56,17 @@ fn serve(db_config: &DbConfig, serve_config: &ServeConfig) -> anyhow::Result<()>
 }
 
 fn import(db_config: &DbConfig, config: &ImportConfig) -> anyhow::Result<()> {
+    let cancel = Cancel::default();
+    cancel::stop_on_signals(cancel.clone()).context("installing the SIGINT and SIGTERM handlers")?;
     // One connection: the import is a single transaction on it.
-    let db = Db::open(&DbConfig { pool_size: 1, ..db_config.clone() }).context("opening the database")?;
-    let options = ImportOptions { replace: config.replace, progress: true };
+    let db = Db::open(&DbConfig { pool_size: 1, ..db_config.clone() })
+        .with_context(|| format!("opening the database {}", db_config.path.display()))?;
+    let options = ImportOptions { replace: config.replace, progress: true, cancel: cancel.clone() };
     let summary = match (&config.path, config.dataset) {
         (Some(path), _) => import::import(&db, source::open_path(path)?.as_mut(), options)?,
         (None, Some(dataset)) => {
-            let (_download, mut zip) = download::fetch(&config.dataset_base_url, dataset, options.progress)?;
+            let (_download, mut zip) =
+                download::fetch(&config.dataset_base_url, dataset, &config.download, options.progress, &cancel)?;
             import::import(&db, &mut zip, options)?
         }
         (None, None) => anyhow::bail!("give a PATH or --dataset"),

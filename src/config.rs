@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+use crate::import::download::DownloadConfig;
 use crate::import::generate::GeneratorConfig;
 
 #[derive(Debug, Parser)]
@@ -61,7 +62,8 @@ pub struct DbConfig {
     )]
     pub pool_size: u32,
 
-    /// Seconds a pooled connection is reused before it is replaced (Django's CONN_MAX_AGE).
+    /// Seconds a pooled connection is reused before it is replaced (Django's CONN_MAX_AGE); 0 opens
+    /// a fresh connection for each unit of work and closes it afterwards, like CONN_MAX_AGE = 0.
     #[arg(
         id = "db_conn_max_age",
         long = "db-conn-max-age",
@@ -105,11 +107,16 @@ pub struct ServeConfig {
     /// rescoring of every movie against it; skipped when no rating changed.
     #[arg(long, env = "MOVIELENS_PRIOR_REFRESH", default_value_t = 300, value_parser = clap::value_parser!(u64).range(1..))]
     pub prior_refresh_secs: u64,
+
+    /// Serve an existing database without writing to it (e.g. on a read-only disk): no migration,
+    /// no initial import, and writes answer 503.
+    #[arg(long, env = "MOVIELENS_READ_ONLY")]
+    pub read_only: bool,
 }
 
 impl ServeConfig {
     pub fn on(bind: SocketAddr) -> Self {
-        Self { bind, data: None, admin_token: None, shutdown_grace_secs: 10, prior_refresh_secs: 300 }
+        Self { bind, data: None, admin_token: None, shutdown_grace_secs: 10, prior_refresh_secs: 300, read_only: false }
     }
 }
 
@@ -148,6 +155,9 @@ pub struct ImportConfig {
     /// Where `--dataset` downloads from; point it at a mirror if GroupLens is out of reach.
     #[arg(long, env = "MOVIELENS_DATASET_BASE_URL", default_value = "https://files.grouplens.org/datasets/movielens")]
     pub dataset_base_url: String,
+
+    #[command(flatten)]
+    pub download: DownloadConfig,
 }
 
 /// The official GroupLens releases that `import --dataset` knows.

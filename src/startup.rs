@@ -13,6 +13,7 @@ use crate::api::auth::AdminAuth;
 use crate::config::{DbConfig, ServeConfig};
 use crate::db::maintenance::Maintenance;
 use crate::db::Db;
+use crate::import::cancel::Cancel;
 use crate::import::{self, generate, source, ImportError, ImportOptions};
 
 pub struct Application {
@@ -27,21 +28,30 @@ pub struct Application {
 impl Application {
     /// Opens and migrates the database, loads data into it if it has none, and binds the socket.
     pub async fn build(db_config: &DbConfig, serve: &ServeConfig) -> anyhow::Result<Self> {
-        let db_config = db_config.clone();
-        let db = tokio::task::spawn_blocking(move || Db::open(&db_config)).await?.context("opening the database")?;
-        ensure_data(&db, serve.data.clone()).await?;
+        Self::build_with_cancel(db_config, serve, &Cancel::default()).await
+    }
+
+    /// Like [`Application::build`]; `cancel` stops a first-start import, which then rolls back.
+    pub async fn build_with_cancel(db_config: &DbConfig, serve: &ServeConfig, cancel: &Cancel) -> anyhow::Result<Self> {
         let configured = serve.admin_token.as_ref().map(|secret| secret.0.clone());
-        let (auth, new_token) = db
-            .run("admin_token", move |conn| AdminAuth::load_or_create(conn, configured.as_deref()))
-            .await
-            .map_err(|err| anyhow::anyhow!("setting up the admin token: {err}"))?;
-        if let Some(token) = new_token {
-            // Shown this once: only its hash is stored. Not logged, so it stays out of log files.
-            eprintln!(
-                "\nAdmin token (send as `Authorization: Bearer <token>`; shown only now):\n\n    {token}\n\n\
-                 Set MOVIELENS_ADMIN_TOKEN to choose your own.\n"
-            );
+        if let Some(token) = &configured {
+            // Refused before any work, not after a long first import.
+            AdminAuth::configured(token).map_err(|err| anyhow::anyhow!("{err}"))?;
         }
+        let (db_config, read_only) = (db_config.clone(), serve.read_only);
+        let path = db_config.path.display().to_string();
+        let db = tokio::task::spawn_blocking(move || match read_only {
+            true => Db::open_read_only(&db_config),
+            false => Db::open(&db_config),
+        })
+        .await?
+        .with_context(|| format!("opening the database {path}"))?;
+        if read_only {
+            tracing::warn!(db = %path, "serving read-only: no migration, no initial import, writes answer 503");
+        } else {
+            ensure_data(&db, serve.data.clone(), cancel.clone()).await?;
+        }
+        let auth = admin_auth(&db, configured).await?;
         let acceptor =
             TcpListener::bind(serve.bind).into_acceptor().await.with_context(|| format!("binding {}", serve.bind))?;
         let address = acceptor
@@ -78,8 +88,30 @@ impl Application {
     }
 }
 
-/// Loads the demo data, or the `--data` import, into a database that holds no movies.
-async fn ensure_data(db: &Db, data: Option<PathBuf>) -> anyhow::Result<()> {
+/// The configured token, else the stored one, else a new one, printed this once. A read-only
+/// database cannot store one; its writes are refused anyway.
+async fn admin_auth(db: &Db, configured: Option<String>) -> anyhow::Result<AdminAuth> {
+    let read_only = db.is_read_only();
+    let (auth, new_token) = db
+        .run("admin_token", move |conn| match read_only {
+            true => AdminAuth::load(conn, configured.as_deref()).map(|auth| (auth, None)),
+            false => AdminAuth::load_or_create(conn, configured.as_deref()),
+        })
+        .await
+        .map_err(|err| anyhow::anyhow!("setting up the admin token: {err}"))?;
+    if let Some(token) = new_token {
+        // Shown this once: only its hash is stored. Not logged, so it stays out of log files.
+        eprintln!(
+            "\nAdmin token (send as `Authorization: Bearer <token>`; shown only now):\n\n    {token}\n\n\
+             Set MOVIELENS_ADMIN_TOKEN to choose your own.\n"
+        );
+    }
+    Ok(auth)
+}
+
+/// Loads the demo data, or the `--data` import, into a database that holds no movies. `cancel`
+/// stops it part-way (a shutdown signal during start): the load rolls back and this fails.
+async fn ensure_data(db: &Db, data: Option<PathBuf>, cancel: Cancel) -> anyhow::Result<()> {
     if db.run("has_movies", |conn| import::has_movies(conn)).await? {
         return Ok(());
     }
@@ -89,7 +121,7 @@ async fn ensure_data(db: &Db, data: Option<PathBuf>) -> anyhow::Result<()> {
                 Some(path) => source::open_path(path)?,
                 None => Box::new(generate::in_memory(&generate::GeneratorConfig::default())?),
             };
-            import::load(conn, source.as_mut(), ImportOptions::default())
+            import::load(conn, source.as_mut(), ImportOptions { cancel, ..ImportOptions::default() })
         })
         .await;
     let summary = match summary {

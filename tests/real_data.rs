@@ -7,6 +7,7 @@ use std::net::TcpListener;
 use std::path::Path;
 
 use common::{movielens_err, movielens_ok, real_data, TempDb};
+use md5::Digest;
 
 /// Imports the real data into a fresh database, or returns `None` when it is not available.
 fn imported_real_data() -> Option<TempDb> {
@@ -131,17 +132,23 @@ fn importing_a_grouplens_zip_loads_the_same_data_as_the_folder() {
     assert_eq!(kind, "zip");
 }
 
-/// Serves `body` once at any path, over plain HTTP on a free local port, and returns its base URL.
+/// Serves `body` at any path, and its MD5 as GroupLens writes it at paths ending in `.md5`, over
+/// plain HTTP on a free local port, and returns its base URL. Any other status applies to both.
 fn serve_once(status: &'static str, body: Vec<u8>) -> String {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let address = listener.local_addr().unwrap();
+    let checksum: String = md5::Md5::digest(&body).iter().map(|byte| format!("{byte:02x}")).collect();
     std::thread::spawn(move || {
-        let (mut stream, _) = listener.accept().unwrap();
-        let mut request = [0u8; 4096];
-        let _ = stream.read(&mut request);
-        let head = format!("HTTP/1.1 {status}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n", body.len());
-        stream.write_all(head.as_bytes()).unwrap();
-        stream.write_all(&body).unwrap();
+        for mut stream in listener.incoming().flatten() {
+            let mut request = [0u8; 4096];
+            let read = stream.read(&mut request).unwrap_or(0);
+            let wants_md5 = String::from_utf8_lossy(&request[..read]).lines().next().unwrap_or("").contains(".md5 ");
+            let md5_file = format!("MD5 (dataset.zip) = {checksum}\n").into_bytes();
+            let answer = if wants_md5 && status.starts_with("200") { &md5_file } else { &body };
+            let head = format!("HTTP/1.1 {status}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n", answer.len());
+            stream.write_all(head.as_bytes()).unwrap();
+            stream.write_all(answer).unwrap();
+        }
     });
     format!("http://{address}/datasets/movielens")
 }

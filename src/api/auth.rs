@@ -7,7 +7,7 @@ use poem_openapi::auth::Bearer;
 use poem_openapi::SecurityScheme;
 use ring::digest::{digest, SHA256};
 use ring::rand::{SecureRandom, SystemRandom};
-use rusqlite::{Connection, OptionalExtension};
+use rusqlite::{Connection, OptionalExtension, TransactionBehavior};
 
 use super::error::AppError;
 
@@ -66,21 +66,59 @@ impl AdminAuth {
     }
 
     /// Uses the configured token, else the stored hash, else generates a token, stores its hash and
-    /// returns the token itself so that the caller can show it once.
-    pub fn load_or_create(conn: &Connection, configured: Option<&str>) -> Result<(Self, Option<String>), AppError> {
+    /// returns the token itself so that the caller can show it once. Two first starts at once
+    /// agree on one token: the write lock is taken before the read, and only one insert lands.
+    pub fn load_or_create(conn: &mut Connection, configured: Option<&str>) -> Result<(Self, Option<String>), AppError> {
         if let Some(token) = configured {
-            return Ok((Self::for_token(token), None));
+            return Ok((Self::configured(token)?, None));
         }
-        let stored: Option<String> =
-            conn.query_row("SELECT token_hash FROM admin_tokens WHERE id = 1", [], |row| row.get(0)).optional()?;
-        if let Some(token_hash) = stored {
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        if let Some(token_hash) = stored_hash(&tx)? {
             return Ok((Self { token_hash }, None));
         }
-        let mut bytes = [0u8; 24];
-        SystemRandom::new().fill(&mut bytes).map_err(|_| anyhow::anyhow!("the system random source failed"))?;
-        let token: String = bytes.iter().map(|byte| format!("{byte:02x}")).collect();
+        let token = random_hex(24)?;
         let auth = Self::for_token(&token);
-        conn.execute("INSERT INTO admin_tokens (id, token_hash) VALUES (1, ?1)", [&auth.token_hash])?;
-        Ok((auth, Some(token)))
+        tx.execute(
+            "INSERT INTO admin_tokens (id, token_hash) VALUES (1, ?1) ON CONFLICT DO NOTHING",
+            [&auth.token_hash],
+        )?;
+        // Re-read: if another process's insert won, its token is the one to use, and ours is not shown.
+        let stored = stored_hash(&tx)?.ok_or_else(|| anyhow::anyhow!("the admin token was not stored"))?;
+        tx.commit()?;
+        let shown = (stored == auth.token_hash).then_some(token);
+        Ok((Self { token_hash: stored }, shown))
     }
+
+    /// For a read-only database: the configured token, else the stored hash, else a hash no token
+    /// matches (nothing can be stored, and writes are refused anyway).
+    pub fn load(conn: &Connection, configured: Option<&str>) -> Result<Self, AppError> {
+        if let Some(token) = configured {
+            return Self::configured(token);
+        }
+        match stored_hash(conn)? {
+            Some(token_hash) => Ok(Self { token_hash }),
+            None => Ok(Self { token_hash: format!("unmatchable:{}", random_hex(16)?) }),
+        }
+    }
+
+    /// A configured token. An empty one would silently lock every write out: refuse it at start.
+    pub fn configured(token: &str) -> Result<Self, AppError> {
+        if token.trim().is_empty() {
+            return Err(AppError::Internal(anyhow::anyhow!(
+                "the configured admin token (MOVIELENS_ADMIN_TOKEN or --admin-token) is empty; set a real \
+                 token, or unset it to have one generated"
+            )));
+        }
+        Ok(Self::for_token(token))
+    }
+}
+
+fn stored_hash(conn: &Connection) -> rusqlite::Result<Option<String>> {
+    conn.query_row("SELECT token_hash FROM admin_tokens WHERE id = 1", [], |row| row.get(0)).optional()
+}
+
+fn random_hex(bytes: usize) -> Result<String, AppError> {
+    let mut buffer = vec![0u8; bytes];
+    SystemRandom::new().fill(&mut buffer).map_err(|_| anyhow::anyhow!("the system random source failed"))?;
+    Ok(buffer.iter().map(|byte| format!("{byte:02x}")).collect())
 }

@@ -42,7 +42,8 @@ pub enum AppError {
     Forbidden,
     #[error("{0}")]
     Conflict(String),
-    /// The request may succeed later (the database is busy, or serves reads only).
+    /// The request may succeed later: the database is busy with other writes, or the server
+    /// serves a read-only database.
     #[error("{message}")]
     Unavailable { message: String, retry_after_secs: Option<u64> },
     /// Logged with its cause; the client sees only a generic message and the request id.
@@ -60,6 +61,9 @@ impl From<DbError> for AppError {
                 message: "the database is busy with other writes; try again shortly".to_string(),
                 retry_after_secs: Some(BUSY_RETRY_AFTER_SECS),
             },
+            DbError::WritesRefused => {
+                Self::Unavailable { message: DbError::WritesRefused.to_string(), retry_after_secs: None }
+            }
             other => Self::Internal(other.into()),
         }
     }

@@ -4,7 +4,21 @@ use serde::Serialize;
 use super::json::FastJson;
 use super::ApiTags;
 
-pub struct HealthApi;
+pub struct HealthApi {
+    /// Whether the database was opened read-only (`serve --read-only`).
+    pub read_only: bool,
+}
+
+/// Whether the server takes writes.
+#[derive(Debug, Clone, Copy, poem_openapi::Enum, Serialize)]
+#[oai(rename_all = "kebab-case")]
+#[serde(rename_all = "kebab-case")]
+pub enum Mode {
+    /// Reads and writes.
+    ReadWrite,
+    /// Reads only (`serve --read-only`): writes answer 503.
+    ReadOnly,
+}
 
 /// The server is up.
 #[derive(Debug, Object, Serialize)]
@@ -13,6 +27,8 @@ pub struct Health {
     pub status: String,
     /// The server's version.
     pub version: String,
+    /// `read-write`, or `read-only` when the server was started with `--read-only`.
+    pub mode: Mode,
 }
 
 #[OpenApi(prefix_path = "/api", tag = "ApiTags::Health")]
@@ -22,6 +38,7 @@ impl HealthApi {
     /// Answers without touching the database, so it is also the ceiling for throughput benchmarks.
     #[oai(path = "/health", method = "get", operation_id = "health")]
     async fn health(&self) -> FastJson<Health> {
-        FastJson(Health { status: "ok".to_string(), version: env!("CARGO_PKG_VERSION").to_string() })
+        let mode = if self.read_only { Mode::ReadOnly } else { Mode::ReadWrite };
+        FastJson(Health { status: "ok".to_string(), version: env!("CARGO_PKG_VERSION").to_string(), mode })
     }
 }

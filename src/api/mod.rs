@@ -56,6 +56,7 @@ pub type Apis = (
 
 /// The documented API service over `db`, with writes checked against `auth`.
 pub fn service(db: Db, auth: AdminAuth) -> OpenApiService<Apis, ()> {
+    let health = health::HealthApi { read_only: db.is_read_only() };
     let apis = (
         stats::StatsApi { db: db.clone() },
         movies::MoviesApi { db: db.clone() },
@@ -63,7 +64,7 @@ pub fn service(db: Db, auth: AdminAuth) -> OpenApiService<Apis, ()> {
         users::UsersApi { db: db.clone() },
         ratings::RatingsApi { db: db.clone(), auth },
         links::LinksApi { db },
-        health::HealthApi,
+        health,
     );
     OpenApiService::new(apis, "MovieLens API", env!("CARGO_PKG_VERSION")).description(
         "Browse the MovieLens data set: movies, genres, users, ratings, tags and links.\n\n\

@@ -32,6 +32,9 @@ pub enum Created<T: Type + Serialize + Send + Sync> {
     /// The body is not `application/json`.
     #[oai(status = 415)]
     UnsupportedMediaType(Json<ErrorBody>),
+    /// The server takes no writes now (it serves a read-only database).
+    #[oai(status = 503)]
+    ServiceUnavailable(Json<ErrorBody>),
     /// The server failed; the body carries the request id that its log names.
     #[oai(status = 500)]
     Internal(Json<ErrorBody>),
@@ -89,6 +92,9 @@ pub enum Deleted {
     /// Nothing has that id.
     #[oai(status = 404)]
     NotFound(Json<ErrorBody>),
+    /// The server takes no writes now (it serves a read-only database).
+    #[oai(status = 503)]
+    ServiceUnavailable(Json<ErrorBody>),
     /// The server failed; the body carries the request id that its log names.
     #[oai(status = 500)]
     Internal(Json<ErrorBody>),

@@ -13,8 +13,11 @@ pub struct Maintenance {
 }
 
 impl Maintenance {
-    /// Starts the tasks on the current tokio runtime.
+    /// Starts the tasks on the current tokio runtime. A read-only database needs none of them.
     pub fn start(db: &Db, prior_refresh: Duration) -> Self {
+        if db.is_read_only() {
+            return Self { tasks: Vec::new() };
+        }
         let tasks =
             vec![tokio::spawn(refresh_prior_every(db.clone(), prior_refresh)), tokio::spawn(bound_wal(db.clone()))];
         Self { tasks }

@@ -3,7 +3,7 @@
 //! Each file in `migrations/` runs once, in its own transaction, and is recorded in
 //! `schema_migrations`. Never edit a file that has landed: add the next number instead.
 
-use rusqlite::{params, Connection};
+use rusqlite::{params, Connection, OptionalExtension};
 
 use super::DbError;
 
@@ -14,8 +14,40 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
     (3, "0003_score_prior_and_id_high_water", include_str!("../../migrations/0003_score_prior_and_id_high_water.sql")),
 ];
 
+/// The newest schema version this binary knows.
+pub fn latest_version() -> i64 {
+    MIGRATIONS.last().map_or(0, |&(version, _, _)| version)
+}
+
+/// The newest version recorded in the file, 0 for a file without `schema_migrations` (a new one).
+/// Only reads, so it is safe on a file that must not be touched.
+pub fn recorded_version(conn: &Connection) -> Result<i64, DbError> {
+    let has_table: bool = conn.query_row(
+        "SELECT EXISTS (SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = 'schema_migrations')",
+        [],
+        |row| row.get(0),
+    )?;
+    if !has_table {
+        return Ok(0);
+    }
+    let newest: Option<i64> =
+        conn.query_row("SELECT max(version) FROM schema_migrations", [], |row| row.get(0)).optional()?.flatten();
+    Ok(newest.unwrap_or(0))
+}
+
+/// Refuses a file stamped by a newer binary: migrating it, or serving it, could corrupt data that
+/// this binary does not understand.
+pub fn refuse_newer(conn: &Connection) -> Result<i64, DbError> {
+    let found = recorded_version(conn)?;
+    if found > latest_version() {
+        return Err(DbError::NewerSchema { found, known: latest_version() });
+    }
+    Ok(found)
+}
+
 /// Applies every migration the database has not seen yet.
 pub fn apply(conn: &mut Connection) -> Result<(), DbError> {
+    refuse_newer(conn)?;
     conn.execute_batch(
         "CREATE TABLE IF NOT EXISTS schema_migrations (
             version    INTEGER PRIMARY KEY,

@@ -2,6 +2,7 @@
 //! statement passes through (`Db::run` from async code, `Db::with_conn` from blocking code).
 
 pub mod catalogue;
+mod connect;
 pub mod maintenance;
 pub mod migrations;
 pub mod movies;
@@ -15,14 +16,14 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use r2d2::ManageConnection;
-use r2d2_sqlite::SqliteConnectionManager;
 use rusqlite::{Connection, ErrorCode, Transaction};
 use tokio::sync::Semaphore;
 
 use crate::config::DbConfig;
+use connect::{Access, Manager};
 use writer::Writer;
 
-pub type Pool = r2d2::Pool<SqliteConnectionManager>;
+pub type Pool = r2d2::Pool<Manager>;
 
 #[derive(Debug, thiserror::Error)]
 pub enum DbError {
@@ -37,6 +38,25 @@ pub enum DbError {
     Join(#[from] tokio::task::JoinError),
     #[error("the database handle is closed")]
     Closed,
+    #[error(
+        "its schema is at version {found}, newer than this binary's newest ({known}): a newer movielens \
+         wrote it. Use that version or a later one; the file was left untouched"
+    )]
+    NewerSchema { found: i64, known: i64 },
+    #[error(
+        "its schema is at version {found} and this binary needs version {known}; --read-only cannot \
+         migrate it: start once without --read-only (with write access) to migrate it"
+    )]
+    NeedsMigration { found: i64, known: i64 },
+    #[error(
+        "it cannot be written: {reason}. Make it writable, or serve it without writes with \
+         `movielens serve --read-only`"
+    )]
+    ReadOnly { reason: String },
+    #[error("the file does not exist, and --read-only cannot create it")]
+    Missing,
+    #[error("this server serves a read-only database (--read-only) and takes no writes")]
+    WritesRefused,
     #[error("the database write failed without an answer")]
     WriterFailed,
     #[error("could not start the database writer thread: {0}")]
@@ -52,83 +72,101 @@ impl From<rusqlite::Error> for DbError {
     }
 }
 
-/// Milliseconds a statement waits for a lock held by another writer before giving up with SQLITE_BUSY.
-const BUSY_TIMEOUT_MS: u32 = 5_000;
-
-/// How much of the database file each connection may map into memory. Address space only: the
-/// pages are shared with the OS page cache, not copied per connection.
-const MMAP_BYTES: i64 = 1 << 30;
-
-/// Prepared statements kept per connection (rusqlite's default is 16).
-const STATEMENT_CACHE_CAPACITY: usize = 128;
-
-/// Settings applied to every connection as it is opened. WAL lets readers run beside the single
-/// writer; `synchronous = NORMAL` is durable in WAL mode except for the last commits on power loss.
-fn configure(conn: &mut Connection) -> rusqlite::Result<()> {
-    conn.busy_timeout(std::time::Duration::from_millis(BUSY_TIMEOUT_MS.into()))?;
-    conn.pragma_update(None, "journal_mode", "WAL")?;
-    conn.pragma_update(None, "synchronous", "NORMAL")?;
-    // Read pages through a memory map rather than a read() per page missing from the cache.
-    conn.pragma_update(None, "mmap_size", MMAP_BYTES)?;
-    conn.pragma_update(None, "foreign_keys", true)?;
-    // A checkpoint that resets the log also truncates the file to this size (see `wal`).
-    conn.pragma_update(None, "journal_size_limit", wal::JOURNAL_SIZE_LIMIT_BYTES)?;
-    // SQLite's lower() folds ASCII only; title search must also match 'MISÉRABLES' to 'Misérables'.
-    conn.create_scalar_function(
-        "unicode_lower",
-        1,
-        rusqlite::functions::FunctionFlags::SQLITE_UTF8 | rusqlite::functions::FunctionFlags::SQLITE_DETERMINISTIC,
-        |context| Ok(context.get::<Option<String>>(0)?.map(|text| text.to_lowercase())),
-    )?;
-    statements::record_on(conn);
-    // Room for every statement the API prepares, so mixed traffic does not evict and re-prepare.
-    conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE_CAPACITY);
-    Ok(())
-}
-
 /// A handle to the database: cheap to clone, shared by every request, job and command.
 #[derive(Clone)]
 pub struct Db {
     pool: Pool,
     writer: Writer,
     path: Arc<PathBuf>,
+    /// Opened with `--read-only`: every connection is read-only and writes are refused.
+    read_only: bool,
     /// One permit per pooled connection: requests beyond that wait here, cheaply, instead of
     /// each holding a blocking thread that sleeps in the pool.
     permits: Arc<Semaphore>,
 }
 
 impl Db {
-    /// Opens (creating if needed) the database file and applies any pending migrations.
+    /// Opens (creating if needed) the database file and applies any pending migrations. Refuses,
+    /// before writing anything, a file with a newer schema or one SQLite could not write.
     pub fn open(config: &DbConfig) -> Result<Self, DbError> {
-        let manager = SqliteConnectionManager::file(&config.path).with_init(configure);
+        match connect::probe_schema(&config.path) {
+            Ok(_) => {}
+            Err(err @ DbError::NewerSchema { .. }) => return Err(err),
+            // A WAL file that cannot even be read here is most often a folder SQLite cannot write.
+            Err(err) => {
+                return Err(connect::unwritable_reason(&config.path).map_or(err, |reason| DbError::ReadOnly { reason }))
+            }
+        }
+        if let Some(reason) = connect::unwritable_reason(&config.path) {
+            return Err(DbError::ReadOnly { reason });
+        }
+        let manager = Manager::new(&config.path, Access::ReadWrite, config.conn_max_age_secs > 0);
         // Migrate on a connection of our own first: a bad path fails here at once, with SQLite's
         // reason, instead of in the pool's retry loop.
         let mut first = manager.connect()?;
+        if first.is_readonly(rusqlite::DatabaseName::Main)? {
+            let reason = "SQLite could open it only read-only".to_string();
+            return Err(DbError::ReadOnly { reason });
+        }
         migrations::apply(&mut first)?;
         // The migrating connection becomes the writer's.
         let writer = Writer::start(first).map_err(DbError::WriterThread)?;
+        Ok(Self::with_pool(config, manager, writer, false))
+    }
+
+    /// Opens an existing database read-only (`serve --read-only`): no migration, no write ever.
+    /// Refuses a schema this binary does not know, newer or older.
+    pub fn open_read_only(config: &DbConfig) -> Result<Self, DbError> {
+        if !config.path.exists() {
+            return Err(DbError::Missing);
+        }
+        let reuse = config.conn_max_age_secs > 0;
+        let mut manager = Manager::new(&config.path, Access::ReadOnly, reuse);
+        let mut first =
+            manager.connect().map_err(DbError::from).and_then(|conn| migrations::refuse_newer(&conn).map(|_| conn));
+        if let Err(DbError::Sqlite(err)) = &first {
+            if err.sqlite_error_code() == Some(rusqlite::ErrorCode::CannotOpen) {
+                // A WAL database where no -shm file can be created: a read-only disk.
+                tracing::warn!("SQLite cannot create the -shm file beside the database; opening it immutable");
+                manager = Manager::new(&config.path, Access::Immutable, reuse);
+                first = manager.connect().map_err(DbError::from);
+            }
+        }
+        let first = first?;
+        let (found, known) = (migrations::refuse_newer(&first)?, migrations::latest_version());
+        if found < known {
+            return Err(DbError::NeedsMigration { found, known });
+        }
+        Ok(Self::with_pool(config, manager, Writer::closed(), true))
+    }
+
+    fn with_pool(config: &DbConfig, manager: Manager, writer: Writer, read_only: bool) -> Self {
         let pool_size = config.pool_size.max(1);
+        // 0 means a connection per unit of work (see `Manager`), not a lifetime r2d2 would refuse.
+        let max_lifetime = Some(config.conn_max_age()).filter(|age| !age.is_zero());
         let pool = r2d2::Pool::builder()
             .max_size(pool_size)
             // Connections open on demand; a fresh start costs one connection, not the whole pool.
             .min_idle(Some(0))
-            .max_lifetime(Some(config.conn_max_age()))
+            .max_lifetime(max_lifetime)
             // A SQLite connection to a local file does not go stale between uses; skip the probe.
             .test_on_check_out(false)
             .build_unchecked(manager);
-        Ok(Self {
-            pool,
-            writer,
-            path: Arc::new(config.path.clone()),
-            permits: Arc::new(Semaphore::new(pool_size as usize)),
-        })
+        let path = Arc::new(config.path.clone());
+        Self { pool, writer, path, read_only, permits: Arc::new(Semaphore::new(pool_size as usize)) }
+    }
+
+    /// Whether the database was opened read-only, so that writes must be refused.
+    pub fn is_read_only(&self) -> bool {
+        self.read_only
     }
 
     /// A handle that never connects, for building the OpenAPI document without a database.
     pub fn detached() -> Self {
-        let manager = SqliteConnectionManager::file("movielens-detached.db");
+        let manager = Manager::new(std::path::Path::new("movielens-detached.db"), Access::ReadWrite, true);
         let pool = r2d2::Pool::builder().min_idle(Some(0)).build_unchecked(manager);
-        Self { pool, writer: Writer::closed(), path: Arc::new(PathBuf::new()), permits: Arc::new(Semaphore::new(1)) }
+        let path = Arc::new(PathBuf::new());
+        Self { pool, writer: Writer::closed(), path, read_only: false, permits: Arc::new(Semaphore::new(1)) }
     }
 
     /// The database file.
@@ -202,6 +240,9 @@ impl Db {
         T: Send + 'static,
         E: From<DbError> + Send + 'static,
     {
+        if self.read_only {
+            return Err(DbError::WritesRefused.into());
+        }
         self.writer.write(operation, work).await
     }
 }

@@ -12,6 +12,9 @@ use super::{ImportError, ImportOptions, ImportSummary};
 
 /// Page cache for the load, in KiB (SQLite's negative `cache_size`). Index builds sort within it.
 const BULK_CACHE_KIB: i64 = 128 * 1024;
+/// Virtual-machine steps between checks for a stop request inside one statement (an index build
+/// or ANALYZE can run for seconds); a check is an atomic load.
+const CANCEL_CHECK_STEPS: std::ffi::c_int = 10_000;
 /// SQLite's default page cache, restored on the pooled connection afterwards.
 const DEFAULT_CACHE_KIB: i64 = 2_000;
 /// Tables the import fills, children first, so that deleting in this order never orphans a row.
@@ -27,10 +30,14 @@ pub fn load(
     // repeat that work. The pragma cannot change inside a transaction, so it wraps it.
     conn.pragma_update(None, "foreign_keys", false)?;
     conn.pragma_update(None, "cache_size", -BULK_CACHE_KIB)?;
-    let result = load_in_transaction(conn, source, options);
+    let cancel = options.cancel.clone();
+    conn.progress_handler(CANCEL_CHECK_STEPS, Some(move || cancel.is_requested()));
+    let result = load_in_transaction(conn, source, &options);
+    conn.progress_handler(0, None::<fn() -> bool>);
     conn.pragma_update(None, "cache_size", -DEFAULT_CACHE_KIB)?;
     conn.pragma_update(None, "foreign_keys", true)?;
-    let summary = result?;
+    // A statement cut short by the progress handler fails with SQLITE_INTERRUPT: say why.
+    let summary = result.map_err(|err| if options.cancel.is_requested() { ImportError::Interrupted } else { err })?;
     // The load went through the write-ahead log; copy it into the database and shrink the log
     // file now, rather than leave a file as large as the data set beside it.
     let checkpoint_started = Instant::now();
@@ -42,7 +49,7 @@ pub fn load(
 fn load_in_transaction(
     conn: &mut Connection,
     source: &mut dyn DatasetSource,
-    options: ImportOptions,
+    options: &ImportOptions,
 ) -> Result<ImportSummary, ImportError> {
     let started = Instant::now();
     let started_at = unix_now();
@@ -62,7 +69,7 @@ fn load_in_transaction(
     let mut loader = Loader::new(&tx, next_ids);
     for file in DataFile::LOAD_ORDER {
         let (reader, bar) = super::progress::track(options.progress, file, source.open(file)?);
-        let mut rows = CsvRows::new(file, reader)?;
+        let mut rows = CsvRows::new(file, reader, options.cancel.clone())?;
         match file {
             DataFile::Movies => loader.movies(&mut rows)?,
             DataFile::Links => loader.links(&mut rows)?,
@@ -162,6 +169,8 @@ struct Loader<'t> {
     /// movieId → the movies.csv line that defined it.
     movies: HashMap<i64, u64>,
     genres: HashMap<String, i64>,
+    /// A genre name folded to lower case (as the API's lookups fold it) → its spelling and line.
+    genre_spellings: HashMap<String, (String, u64)>,
     linked: HashSet<i64>,
     /// movieId → its ratings' count, sum and half-star histogram, gathered while streaming.
     aggregates: HashMap<i64, RatingAggregate>,
@@ -189,6 +198,7 @@ impl<'t> Loader<'t> {
             tx,
             movies: HashMap::new(),
             genres: HashMap::new(),
+            genre_spellings: HashMap::new(),
             linked: HashSet::new(),
             aggregates: HashMap::new(),
             summary: ImportSummary::default(),
@@ -221,6 +231,7 @@ impl<'t> Loader<'t> {
                 let genre_id = match self.genres.get(*name) {
                     Some(&id) => id,
                     None => {
+                        self.check_genre_spelling(name, &row)?;
                         insert_genre.execute([name])?;
                         let id = self.tx.last_insert_rowid();
                         self.genres.insert((*name).to_owned(), id);
@@ -233,6 +244,18 @@ impl<'t> Loader<'t> {
             self.summary.movie_genres += names.len() as u64;
         }
         self.summary.genres = self.genres.len() as u64;
+        Ok(())
+    }
+
+    /// Refuses a genre that differs from an earlier one only in case ('Comedy', 'comedy'): the API
+    /// looks genres up without regard to ASCII case, so one of the two could never be found.
+    fn check_genre_spelling(&mut self, name: &str, row: &super::records::Row) -> Result<(), ImportError> {
+        let spelling = (name.to_owned(), row.line());
+        if let Some((first, line)) = self.genre_spellings.insert(name.to_ascii_lowercase(), spelling) {
+            return Err(row.error(format!(
+                "genre '{name}' differs only in case from '{first}' (line {line}); spell each genre one way"
+            )));
+        }
         Ok(())
     }
 

@@ -4,11 +4,13 @@
 //! References to movies that movies.csv does not define (in ratings, tags or links) are errors,
 //! like any other malformed row; nothing is skipped silently.
 
+pub mod cancel;
 pub mod download;
 pub mod generate;
 mod load;
 pub use load::load;
 mod progress;
+mod record_limit;
 mod records;
 pub mod source;
 mod synthetic;
@@ -35,6 +37,8 @@ pub enum ImportError {
     Generate(#[from] generate::GenerateError),
     #[error("database error: {0}")]
     Db(#[from] DbError),
+    #[error("interrupted: the import was rolled back and the database is as it was")]
+    Interrupted,
 }
 
 impl ImportError {
@@ -53,12 +57,14 @@ impl From<rusqlite::Error> for ImportError {
     }
 }
 
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Clone, Default)]
 pub struct ImportOptions {
     /// Delete the data already in the database, in the same transaction, before loading.
     pub replace: bool,
     /// Draw a progress bar on stderr (only shown when stderr is a terminal).
     pub progress: bool,
+    /// Stops the load (which then rolls back) when requested, e.g. by a shutdown signal.
+    pub cancel: cancel::Cancel,
 }
 
 /// What an import loaded, and how long it took.
@@ -103,6 +109,7 @@ impl fmt::Display for ImportSummary {
 
 /// Loads `source` into the database in one transaction.
 pub fn import(db: &Db, source: &mut dyn DatasetSource, options: ImportOptions) -> Result<ImportSummary, ImportError> {
+    let _loading = options.cancel.loading();
     db.with_conn(|conn| load::load(conn, source, options))
 }
 

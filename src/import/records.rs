@@ -2,25 +2,28 @@
 
 use std::io::Read;
 
+use super::cancel::Cancel;
+use super::record_limit::{self, RecordLimit, MAX_RECORD_BYTES};
 use super::source::DataFile;
 use super::ImportError;
 
 /// A streaming reader over one MovieLens CSV file. Memory stays flat whatever the file size: one
-/// record buffer is reused for every row.
+/// record buffer is reused for every row, and no record may grow past [`MAX_RECORD_BYTES`].
 pub struct CsvRows<'a> {
     file: DataFile,
-    reader: csv::Reader<Box<dyn Read + 'a>>,
+    reader: csv::Reader<RecordLimit<Box<dyn Read + 'a>>>,
     record: csv::ByteRecord,
+    cancel: Cancel,
 }
 
 impl<'a> CsvRows<'a> {
     /// Starts reading and checks that the header is exactly the one MovieLens writes.
-    pub fn new(file: DataFile, input: Box<dyn Read + 'a>) -> Result<Self, ImportError> {
+    pub fn new(file: DataFile, input: Box<dyn Read + 'a>, cancel: Cancel) -> Result<Self, ImportError> {
         // `flexible` lets rows of the wrong width reach `next`, which names the line; the csv
         // crate also strips a UTF-8 byte order mark and accepts CRLF line endings.
-        let mut reader = csv::ReaderBuilder::new().flexible(true).from_reader(input);
+        let mut reader = csv::ReaderBuilder::new().flexible(true).from_reader(RecordLimit::new(input));
         let expected = file.columns();
-        let header = reader.byte_headers().map_err(|err| csv_error(file, err))?;
+        let header = reader.byte_headers().map_err(|err| csv_error(file, 1, err))?;
         if header.is_empty() || (header.len() == 1 && header[0].is_empty()) {
             return Err(ImportError::invalid(file, 1, format!("missing header; expected '{}'", expected.join(","))));
         }
@@ -32,12 +35,23 @@ impl<'a> CsvRows<'a> {
                 format!("header is '{found}'; expected '{}'", expected.join(",")),
             ));
         }
-        Ok(Self { file, reader, record: csv::ByteRecord::new() })
+        let mut rows = Self { file, reader, record: csv::ByteRecord::new(), cancel };
+        rows.allow_next_record();
+        Ok(rows)
+    }
+
+    /// Lets the reader take up to [`MAX_RECORD_BYTES`] past the end of the record just read.
+    fn allow_next_record(&mut self) {
+        let start = self.reader.position().byte();
+        self.reader.get_mut().allow_until(start + MAX_RECORD_BYTES);
     }
 
     /// The next data row, or `None` at the end of the file.
     pub fn next_row(&mut self) -> Result<Option<Row<'_>>, ImportError> {
-        let more = self.reader.read_byte_record(&mut self.record).map_err(|err| csv_error(self.file, err))?;
+        self.cancel.check()?;
+        self.allow_next_record();
+        let line = self.reader.position().line();
+        let more = self.reader.read_byte_record(&mut self.record).map_err(|err| csv_error(self.file, line, err))?;
         if !more {
             return Ok(None);
         }
@@ -55,9 +69,15 @@ impl<'a> CsvRows<'a> {
     }
 }
 
-fn csv_error(file: DataFile, err: csv::Error) -> ImportError {
-    let line = err.position().map_or(0, |position| position.line());
+/// `line` is where the record being read began, for errors that carry no position of their own.
+fn csv_error(file: DataFile, line: u64, err: csv::Error) -> ImportError {
+    let line = err.position().map_or(line, |position| position.line());
     match err.into_kind() {
+        csv::ErrorKind::Io(err) if record_limit::is_limit_error(&err) => ImportError::invalid(
+            file,
+            line,
+            format!("a record longer than {} MiB (a stray quote, or not a MovieLens file)", MAX_RECORD_BYTES >> 20),
+        ),
         csv::ErrorKind::Io(err) => ImportError::file(file.name(), format!("read failed: {err}")),
         kind => ImportError::invalid(file, line, format!("malformed CSV: {kind:?}")),
     }

@@ -2,12 +2,14 @@
 //! an in-process app on a real socket, and a dump of a database's whole contents.
 #![allow(dead_code)] // each test binary uses its own subset
 
-use std::io::{BufRead, BufReader};
+mod processes;
+#[allow(unused_imports)] // not every test binary starts processes
+pub use processes::*;
+
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Command, Output};
 use std::sync::Once;
-use std::time::Duration;
 
 use movielens::config::{DbConfig, ServeConfig};
 use movielens::startup::Application;
@@ -225,45 +227,4 @@ pub fn get_json(url: &str, expected_status: u16) -> serde_json::Value {
     let (status, body) = get(url);
     assert_eq!(status, expected_status, "GET {url}: {body}");
     serde_json::from_str(&body).unwrap_or_else(|err| panic!("GET {url}: not JSON ({err}): {body}"))
-}
-
-/// Starts `movielens serve` on port 0 with JSON logs (and `serve_args`, `envs`) and returns it with its base URL and log lines so far.
-pub fn start_server(db: &TempDb, serve_args: &[&str], envs: &[(&str, &str)]) -> (Child, String, Vec<String>) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_movielens"))
-        .args(["--db", db.arg(), "--log-format", "json", "serve", "--bind", "127.0.0.1:0"])
-        .args(serve_args)
-        .env("RUST_LOG", "info")
-        .env_remove("MOVIELENS_ADMIN_TOKEN")
-        .envs(envs.iter().copied())
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut lines = Vec::new();
-    let mut stderr = BufReader::new(child.stderr.take().unwrap()).lines();
-    let address = loop {
-        let line = stderr.next().expect("the server logs until it listens").unwrap();
-        // Log lines are JSON; the admin token notice, printed once, is plain text.
-        let event: serde_json::Value = serde_json::from_str(&line).unwrap_or_default();
-        lines.push(line);
-        if event["message"] == "listening" {
-            break event["address"].as_str().unwrap().to_string();
-        }
-    };
-    // Keep draining stderr so the server never blocks on a full pipe.
-    std::thread::spawn(move || stderr.for_each(drop));
-    (child, format!("http://{address}"), lines)
-}
-
-pub fn terminate(child: &mut Child) -> std::process::ExitStatus {
-    let status = Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap();
-    assert!(status.success());
-    for _ in 0..100 {
-        if let Some(status) = child.try_wait().unwrap() {
-            return status;
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    child.kill().unwrap();
-    panic!("the server did not stop within 5 s of SIGTERM");
 }
