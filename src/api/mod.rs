@@ -4,6 +4,7 @@ pub mod auth;
 pub mod error;
 pub mod genres;
 mod health;
+pub mod host;
 pub mod json;
 pub mod links;
 pub mod movies;

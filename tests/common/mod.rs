@@ -222,3 +222,57 @@ pub fn get_json(url: &str, expected_status: u16) -> serde_json::Value {
     assert_eq!(status, expected_status, "GET {url}: {body}");
     serde_json::from_str(&body).unwrap_or_else(|err| panic!("GET {url}: not JSON ({err}): {body}"))
 }
+
+/// Like [`spawn_app`] on the demo data, with the serve options adjusted by `configure`.
+pub fn spawn_app_with(configure: impl FnOnce(&mut ServeConfig)) -> TestApp {
+    init_test_tracing();
+    let db = TempDb::new();
+    let db_config = DbConfig::at(&db.path);
+    let mut serve = ServeConfig::on("127.0.0.1:0".parse().unwrap());
+    configure(&mut serve);
+    let (address_tx, address_rx) = std::sync::mpsc::channel();
+    let (shutdown_tx, shutdown_rx) = tokio::sync::oneshot::channel::<()>();
+    let thread = std::thread::spawn(move || {
+        let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+        runtime.block_on(async move {
+            let app = Application::build(&db_config, &serve).await.expect("the app builds");
+            address_tx.send(app.address()).unwrap();
+            app.run_until_stopped(async {
+                let _ = shutdown_rx.await;
+            })
+            .await
+            .expect("the server runs");
+        });
+    });
+    let address = address_rx.recv().expect("the app starts");
+    TestApp { address, db, shutdown: Some(shutdown_tx), thread: Some(thread) }
+}
+
+/// Sends `request` as raw bytes on a new connection and reads until the server closes it (or
+/// `patience` passes); returns what was read and whether the server closed the connection.
+pub fn raw_exchange(address: SocketAddr, request: &[u8], patience: std::time::Duration) -> (String, bool) {
+    use std::io::Write;
+    let mut stream = std::net::TcpStream::connect(address).expect("the server accepts");
+    stream.set_read_timeout(Some(patience)).unwrap();
+    let _ = stream.write_all(request);
+    read_until_closed(&mut stream)
+}
+
+/// Reads until the peer closes (EOF or reset) or the read timeout passes; returns what was read
+/// and whether the peer closed the connection.
+pub fn read_until_closed(stream: &mut std::net::TcpStream) -> (String, bool) {
+    use std::io::Read;
+    let mut received = Vec::new();
+    let mut buffer = [0u8; 8192];
+    let closed = loop {
+        match stream.read(&mut buffer) {
+            Ok(0) => break true,
+            Ok(count) => received.extend_from_slice(&buffer[..count]),
+            Err(err) if matches!(err.kind(), std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut) => {
+                break false
+            }
+            Err(_) => break true,
+        }
+    };
+    (String::from_utf8_lossy(&received).into_owned(), closed)
+}

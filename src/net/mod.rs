@@ -1,0 +1,11 @@
+//! The connection layer below HTTP: how many connections are open at once, how long a client may
+//! take to send a request or sit idle, and what happens when `accept` fails.
+
+mod deadline;
+mod gate;
+mod head;
+mod limits;
+
+pub use deadline::{DeadlineStream, Deadlines};
+pub use gate::GatedAcceptor;
+pub use limits::{connection_cap, raise_open_file_limit, ConnectionLimits};
