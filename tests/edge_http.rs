@@ -145,23 +145,41 @@ fn control_characters_or_non_ascii_in_x_request_id_get_a_new_id() {
     }
 }
 
-/// What hyper answers by itself, before the app sees the request: the README lists these.
+/// hyper refuses these before the app sees them; they still get the error shape and an id.
 #[test]
-fn requests_the_http_parser_refuses_get_the_documented_statuses() {
+fn requests_the_http_parser_refuses_get_their_status_in_the_error_shape() {
     let app = spawn_app(None);
     let head = |target: &str, headers: &str| format!("GET {target} HTTP/1.1\r\nHost: localhost\r\n{headers}\r\n");
     let many_headers: String = (0..200).map(|i| format!("X-H{i}: v\r\n")).collect();
-    let cases: Vec<(&str, Vec<u8>, &str)> = vec![
-        ("a 100 KB URL", head(&format!("/api/health?{}", "a".repeat(100_000)), "").into_bytes(), "414"),
-        ("a 1 MB query", head(&format!("/api/health?{}", "a=b&".repeat(250_000)), "").into_bytes(), "431"),
-        ("200 headers", head("/api/health", &many_headers).into_bytes(), "431"),
-        ("a raw 0xFF in the path", b"GET /api/\xffhealth HTTP/1.1\r\nHost: localhost\r\n\r\n".to_vec(), "400"),
-        ("a control character in a header", head("/api/health", "X-Request-Id: a\x01b\r\n").into_bytes(), "400"),
-        ("a bad Content-Length", head("/api/health", "Content-Length: abc\r\n").into_bytes(), "400"),
+    let cases: Vec<(&str, Vec<u8>, &str, &str)> = vec![
+        ("a 100 KB URL", head(&format!("/api/health?{}", "a".repeat(100_000)), "").into_bytes(), "414", "uri_too_long"),
+        (
+            "a 1 MB query",
+            head(&format!("/api/health?{}", "a=b&".repeat(250_000)), "").into_bytes(),
+            "431",
+            "headers_too_large",
+        ),
+        ("200 headers", head("/api/health", &many_headers).into_bytes(), "431", "headers_too_large"),
+        (
+            "a raw 0xFF in the path",
+            b"GET /api/\xffhealth HTTP/1.1\r\nHost: localhost\r\n\r\n".to_vec(),
+            "400",
+            "invalid_request",
+        ),
+        (
+            "a control character in a header",
+            head("/api/health", "X-Request-Id: a\x01b\r\n").into_bytes(),
+            "400",
+            "invalid_request",
+        ),
+        ("a bad Content-Length", head("/api/health", "Content-Length: abc\r\n").into_bytes(), "400", "invalid_request"),
     ];
-    for (case, request, status) in cases {
+    for (case, request, status, code) in cases {
         let (response, closed) = raw_exchange(app.address, &request, Duration::from_secs(20));
         assert!(response.starts_with(&format!("HTTP/1.1 {status}")), "{case}: {response}");
+        let error = assert_error(body_of(&response), code);
+        let id_header = format!("x-request-id: {}", error["request_id"].as_str().unwrap());
+        assert!(response.contains(&id_header), "{case}: {response}");
         assert!(closed, "{case}: the connection is closed after the refusal");
     }
 }

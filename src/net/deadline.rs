@@ -72,6 +72,9 @@ pub struct DeadlineStream<S> {
     /// The task waiting to read: hyper last polled the read before it wrote the response, so it
     /// must be woken to arm the keep-alive timer.
     read_waker: Option<Waker>,
+    /// hyper's empty-bodied refusal, being written in the error shape instead, and how much of
+    /// it is written.
+    refusal: Option<(Vec<u8>, usize)>,
     /// Frees a place under the connection cap when the connection is dropped.
     _permit: Option<OwnedSemaphorePermit>,
 }
@@ -85,6 +88,7 @@ impl<S> DeadlineStream<S> {
             phase: Phase::Idle { until },
             timer: Box::pin(tokio::time::sleep_until(until)),
             read_waker: None,
+            refusal: None,
             _permit: permit,
         }
     }
@@ -153,6 +157,23 @@ impl<S> DeadlineStream<S> {
         }
     }
 
+    /// Writes the replacement refusal; reports hyper's `original_len` bytes written once it is out.
+    fn poll_write_refusal(&mut self, cx: &mut Context<'_>, original_len: usize) -> Poll<io::Result<usize>>
+    where
+        S: AsyncWrite + Unpin,
+    {
+        let Some((replacement, written)) = &mut self.refusal else { return Poll::Ready(Ok(0)) };
+        while *written < replacement.len() {
+            match Pin::new(&mut self.inner).poll_write(cx, &replacement[*written..]) {
+                Poll::Ready(Ok(0)) => return Poll::Ready(Err(io::ErrorKind::WriteZero.into())),
+                Poll::Ready(Ok(count)) => *written += count,
+                other => return other,
+            }
+        }
+        self.refusal = None;
+        Poll::Ready(Ok(original_len))
+    }
+
     fn expire(&mut self) -> io::Result<()> {
         let phase = std::mem::replace(&mut self.phase, Phase::Expired);
         tracing::debug!(?phase, "closing a connection whose deadline passed");
@@ -202,6 +223,12 @@ impl<S: AsyncRead + Unpin> AsyncRead for DeadlineStream<S> {
 impl<S: AsyncWrite + Unpin> AsyncWrite for DeadlineStream<S> {
     fn poll_write(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
         let this = self.get_mut();
+        if this.refusal.is_none() {
+            this.refusal = super::refusal::in_error_shape(buf).map(|replacement| (replacement, 0));
+        }
+        if this.refusal.is_some() {
+            return this.poll_write_refusal(cx, buf.len());
+        }
         let written = Pin::new(&mut this.inner).poll_write(cx, buf);
         if let Poll::Ready(Ok(count @ 1..)) = written {
             this.observe_write(&buf[..count]);
@@ -215,6 +242,12 @@ impl<S: AsyncWrite + Unpin> AsyncWrite for DeadlineStream<S> {
         bufs: &[io::IoSlice<'_>],
     ) -> Poll<io::Result<usize>> {
         let this = self.get_mut();
+        // A refusal is one small head; hyper hands it over in one slice.
+        if let [only] = bufs {
+            if this.refusal.is_some() || super::refusal::in_error_shape(only).is_some() {
+                return Pin::new(this).poll_write(cx, only);
+            }
+        }
         let written = Pin::new(&mut this.inner).poll_write_vectored(cx, bufs);
         if let Poll::Ready(Ok(count @ 1..)) = written {
             let first = bufs.iter().find(|slice| !slice.is_empty()).map_or(&[][..], |slice| &slice[..]);

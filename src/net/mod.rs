@@ -5,6 +5,7 @@ mod deadline;
 mod gate;
 mod head;
 mod limits;
+mod refusal;
 
 pub use deadline::{DeadlineStream, Deadlines};
 pub use gate::GatedAcceptor;
