@@ -38,7 +38,9 @@ impl Cli {
         match Self::try_parse_from(&args) {
             Ok(cli) if cli.command.is_some() => return cli,
             Ok(_) => {}
-            Err(err) if err.kind() == ErrorKind::UnknownArgument => {}
+            // `movielens --bind ...`: a serve option without `serve`. After another subcommand
+            // the error stands (`movielens import --bind ...`).
+            Err(err) if err.kind() == ErrorKind::UnknownArgument && !names_a_subcommand(&args) => {}
             Err(err) => err.exit(),
         }
         // The global options (`--db`, `--log-format`, ...) are accepted after the subcommand too.
@@ -46,6 +48,13 @@ impl Cli {
         with_serve.insert(1.min(with_serve.len()), OsString::from("serve"));
         Self::parse_from(with_serve)
     }
+}
+
+fn names_a_subcommand(args: &[OsString]) -> bool {
+    use clap::CommandFactory;
+    let command = Cli::command();
+    let names: Vec<&str> = command.get_subcommands().map(|subcommand| subcommand.get_name()).collect();
+    args.iter().skip(1).any(|arg| arg.to_str().is_some_and(|arg| names.contains(&arg) || arg == "help"))
 }
 
 #[derive(Debug, Subcommand)]

@@ -34,6 +34,9 @@ impl Application {
         let (listener, address) = bind(&serve.bind).await?;
         let max_connections =
             net::connection_cap(serve.connections.max_connections, net::raise_open_file_limit(), db_config.pool_size);
+        if (max_connections as u64) < serve.connections.max_connections {
+            tracing::warn!(max_connections, "--max-connections lowered to fit the open-file limit");
+        }
         let acceptor = GatedAcceptor::new(listener, max_connections, serve.connections.deadlines());
         let hosts = host_policy(serve, address);
         let db_config = db_config.clone();

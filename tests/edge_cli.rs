@@ -106,6 +106,14 @@ fn without_a_subcommand_the_binary_serves_and_takes_serve_options() {
 }
 
 #[test]
+fn a_serve_option_after_another_subcommand_is_reported_against_that_subcommand() {
+    let output = movielens_with_env(&["openapi", "--bind", "127.0.0.1:0"], &[]);
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("unexpected argument '--bind'") && stderr.contains("movielens openapi"), "{stderr}");
+}
+
+#[test]
 fn a_bind_value_that_is_not_host_and_port_is_refused_by_serve() {
     let output = movielens_with_env(&["serve", "--bind", "8000"], &[]);
     assert!(!output.status.success());
