@@ -91,6 +91,31 @@ fn a_half_sent_body_is_cut_off_after_the_body_timeout() {
 }
 
 #[test]
+fn a_half_sent_chunked_body_is_cut_off_after_the_body_timeout_and_a_whole_one_is_served() {
+    let app = spawn_app_with(|serve| {
+        serve.connections.body_timeout_secs = 1;
+        serve.admin_token = Some(movielens::config::Secret("letmein".to_string()));
+    });
+    let head = "POST /api/ratings HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer letmein\r\n\
+                Content-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n";
+    let rating = r#"{"user_id": 1, "movie_id": 1, "rating": 4.5}"#;
+
+    let mut whole = connect(app.address);
+    let request = format!("{head}{:x}\r\n{rating}\r\n0\r\n\r\n", rating.len());
+    assert!(exchange(&mut whole, request.as_bytes()).starts_with("HTTP/1.1 201"));
+    // The connection is still good for another request after a chunked body.
+    assert!(exchange(&mut whole, health_request()).starts_with("HTTP/1.1 200"));
+
+    let mut half = connect(app.address);
+    let started = Instant::now();
+    half.write_all(format!("{head}{:x}\r\n{}", rating.len(), &rating[..10]).as_bytes()).unwrap();
+    let (received, closed) = read_until_closed(&mut half);
+    assert!(closed, "the connection with a half-sent chunked body stayed open: {received}");
+    assert!(started.elapsed() < Duration::from_secs(5), "cut off only after {:?}", started.elapsed());
+    assert!(!received.contains("201"), "{received}");
+}
+
+#[test]
 fn a_client_within_the_timeouts_is_served_request_after_request_on_one_connection() {
     let app = spawn_app_with(|serve| {
         serve.connections.header_timeout_secs = 3;

@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use tokio::time::Instant;
 
+use super::chunked::ChunkedBody;
 use super::head::{Framing, HeadReader};
 
 /// How long each part of an exchange may take.
@@ -30,10 +31,10 @@ enum Phase {
         until: Instant,
         head: HeadReader,
     },
-    /// Reading a body of `remaining` bytes (`None`: until the response starts).
+    /// Reading a body, until `end`.
     Body {
         until: Instant,
-        remaining: Option<u64>,
+        end: BodyEnd,
     },
     /// The request is read; the app is answering. No read deadline: a slow query is not the
     /// client's fault.
@@ -44,6 +45,16 @@ enum Phase {
     },
     /// A deadline passed; every further read is the end of the stream.
     Expired,
+}
+
+/// How the end of a request body is found.
+#[derive(Debug)]
+enum BodyEnd {
+    /// After this many more bytes.
+    Length(u64),
+    Chunked(ChunkedBody),
+    /// Only once the response starts.
+    Unknown,
 }
 
 impl Phase {
@@ -96,19 +107,29 @@ impl Exchange {
                         self.after_head(framing, now)
                     }
                 },
-                Phase::Body { until, remaining: Some(remaining) } => {
+                Phase::Body { until, end: BodyEnd::Length(remaining) } => {
                     let used = remaining.min(bytes.len() as u64);
                     bytes = &bytes[used as usize..];
                     match remaining - used {
                         0 => Phase::Handling,
-                        left => Phase::Body { until, remaining: Some(left) },
+                        left => Phase::Body { until, end: BodyEnd::Length(left) },
                     }
                 }
+                Phase::Body { until, end: BodyEnd::Chunked(mut chunked) } => match chunked.feed(bytes) {
+                    Some(used) => {
+                        bytes = &bytes[used..];
+                        Phase::Handling
+                    }
+                    None => {
+                        bytes = &[];
+                        Phase::Body { until, end: BodyEnd::Chunked(chunked) }
+                    }
+                },
                 Phase::Http2 { .. } => {
                     bytes = &[];
                     Phase::Http2 { until: now + self.deadlines.keep_alive }
                 }
-                unknown_end @ (Phase::Body { remaining: None, .. } | Phase::Expired) => {
+                unknown_end @ (Phase::Body { end: BodyEnd::Unknown, .. } | Phase::Expired) => {
                     bytes = &[];
                     unknown_end
                 }
@@ -120,8 +141,9 @@ impl Exchange {
         let body_until = now + self.deadlines.body;
         match framing {
             Framing::NoBody | Framing::Length(0) => Phase::Handling,
-            Framing::Length(length) => Phase::Body { until: body_until, remaining: Some(length) },
-            Framing::Unknown => Phase::Body { until: body_until, remaining: None },
+            Framing::Length(length) => Phase::Body { until: body_until, end: BodyEnd::Length(length) },
+            Framing::Chunked => Phase::Body { until: body_until, end: BodyEnd::Chunked(ChunkedBody::default()) },
+            Framing::Unknown => Phase::Body { until: body_until, end: BodyEnd::Unknown },
             Framing::Http2 => Phase::Http2 { until: now + self.deadlines.keep_alive },
         }
     }

@@ -11,7 +11,9 @@ pub enum Framing {
     NoBody,
     /// A body of this many bytes.
     Length(u64),
-    /// A body whose end only the HTTP parser knows (chunked, or a head too long to keep).
+    /// A chunked body.
+    Chunked,
+    /// A body whose end only the HTTP parser knows (a head too long to keep, other codings).
     Unknown,
     /// The HTTP/2 connection preface: frames follow, not HTTP/1 heads.
     Http2,
@@ -62,7 +64,8 @@ impl HeadReader {
             let Some(colon) = line.iter().position(|&byte| byte == b':') else { continue };
             let (name, value) = (&line[..colon], String::from_utf8_lossy(&line[colon + 1..]));
             if name.eq_ignore_ascii_case(b"transfer-encoding") {
-                return Framing::Unknown;
+                let last_coding = value.rsplit(',').next().unwrap_or_default().trim().to_ascii_lowercase();
+                return if last_coding == "chunked" { Framing::Chunked } else { Framing::Unknown };
             }
             if name.eq_ignore_ascii_case(b"content-length") {
                 framing = value.trim().parse().map_or(Framing::Unknown, Framing::Length);
@@ -86,7 +89,7 @@ mod tests {
     #[test]
     fn chunked_bare_newline_and_http2_heads_are_told_apart() {
         let chunked = b"POST / HTTP/1.1\r\ntransfer-encoding: chunked\r\n\r\n";
-        assert_eq!(HeadReader::default().feed(chunked), Some((chunked.len(), Framing::Unknown)));
+        assert_eq!(HeadReader::default().feed(chunked), Some((chunked.len(), Framing::Chunked)));
         assert_eq!(HeadReader::default().feed(b"GET / HTTP/1.1\nHost: a\n\n"), Some((24, Framing::NoBody)));
         assert_eq!(HeadReader::default().feed(b"PRI * HTTP/2.0\r\n\r\nSM"), Some((18, Framing::Http2)));
     }

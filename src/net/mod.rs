@@ -1,6 +1,7 @@
 //! The connection layer below HTTP: how many connections are open at once, how long a client may
 //! take to send a request or sit idle, and what happens when `accept` fails.
 
+mod chunked;
 mod deadline;
 mod exchange;
 mod gate;
