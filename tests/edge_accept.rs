@@ -121,6 +121,33 @@ fn at_the_connection_cap_a_further_client_waits_without_spinning_and_is_served_w
     assert!(response.starts_with("HTTP/1.1 200"), "the waiting client was not served: {response:?}");
 }
 
+#[test]
+fn sigterm_still_stops_the_server_cleanly_while_idle_and_half_sent_requests_are_open() {
+    let db = common::TempDb::new();
+    let data = db.dir.path().join("data");
+    common::write_small_dataset(&data);
+    let (mut server, address) = start_with_low_file_limit(&db, &data, &[]);
+    let mut open: Vec<TcpStream> = (0..20).map(|_| TcpStream::connect(address).unwrap()).collect();
+    let mut half = TcpStream::connect(address).unwrap();
+    half.write_all(b"GET /api/health HTTP/1.1\r\nHost: loc").unwrap();
+    let mut used = TcpStream::connect(address).unwrap();
+    used.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
+    assert!(ask_health(&mut used).starts_with("HTTP/1.1 200"));
+    open.extend([half, used]);
+
+    assert!(Command::new("kill").args(["-TERM", &server.id().to_string()]).status().unwrap().success());
+    // The grace period is 10 s; the half-sent head's deadline is 10 s as well.
+    for _ in 0..400 {
+        if let Some(status) = server.try_wait().unwrap() {
+            assert!(status.success(), "{status:?}");
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    server.kill().unwrap();
+    panic!("the server did not stop within 20 s of SIGTERM");
+}
+
 /// An acceptor whose `accept` fails with `EMFILE` while `failing` is set, and counts its calls.
 struct FailingAcceptor {
     inner: TcpAcceptor,
