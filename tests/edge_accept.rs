@@ -15,9 +15,19 @@ use poem::http::uri::Scheme;
 use poem::listener::{Acceptor, Listener, TcpAcceptor, TcpListener};
 use poem::web::{LocalAddr, RemoteAddr};
 
+/// The server process, killed when the test ends, even by a failed assertion.
+struct Server(Child);
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
 /// Starts the real binary with a soft open-file limit of 1024 (the common default), as
 /// `prlimit` runs it, and returns it with its address.
-fn start_with_low_file_limit(db: &common::TempDb, data: &std::path::Path, extra: &[&str]) -> (Child, SocketAddr) {
+fn start_with_low_file_limit(db: &common::TempDb, data: &std::path::Path, extra: &[&str]) -> (Server, SocketAddr) {
     let hard = nix::sys::resource::getrlimit(nix::sys::resource::Resource::RLIMIT_NOFILE).unwrap().1;
     let mut child = Command::new("prlimit")
         .arg(format!("--nofile=1024:{hard}"))
@@ -39,7 +49,7 @@ fn start_with_low_file_limit(db: &common::TempDb, data: &std::path::Path, extra:
         }
     };
     std::thread::spawn(move || stderr.for_each(drop));
-    (child, address)
+    (Server(child), address)
 }
 
 #[test]
@@ -50,7 +60,7 @@ fn health_still_answers_while_two_thousand_idle_connections_are_held() {
     let db = common::TempDb::new();
     let data = db.dir.path().join("data");
     common::write_small_dataset(&data);
-    let (mut server, address) = start_with_low_file_limit(&db, &data, &["--keep-alive-timeout", "600"]);
+    let (server, address) = start_with_low_file_limit(&db, &data, &["--keep-alive-timeout", "600"]);
 
     let idle: Vec<TcpStream> = (0..2_000)
         .map(|_| TcpStream::connect_timeout(&address, Duration::from_secs(10)).expect("an idle client connects"))
@@ -58,8 +68,7 @@ fn health_still_answers_while_two_thousand_idle_connections_are_held() {
     let agent: ureq::Agent = ureq::Agent::config_builder().timeout_global(Some(Duration::from_secs(30))).build().into();
     let answer = agent.get(&format!("http://{address}/api/health")).call();
     drop(idle);
-    server.kill().unwrap();
-    server.wait().unwrap();
+    drop(server);
     let mut answer = answer.expect("/api/health answers while 2,000 idle connections are open");
     assert_eq!(answer.status(), 200);
     assert!(answer.body_mut().read_to_string().unwrap().contains("\"ok\""));
@@ -97,7 +106,7 @@ fn at_the_connection_cap_a_further_client_waits_without_spinning_and_is_served_w
     let db = common::TempDb::new();
     let data = db.dir.path().join("data");
     common::write_small_dataset(&data);
-    let (mut server, address) = start_with_low_file_limit(&db, &data, &["--max-connections", "50"]);
+    let (server, address) = start_with_low_file_limit(&db, &data, &["--max-connections", "50"]);
     // Each held connection is proven accepted by one answered request, then left idle.
     let mut held: Vec<TcpStream> = (0..50).map(|_| TcpStream::connect(address).unwrap()).collect();
     for stream in &mut held {
@@ -107,17 +116,16 @@ fn at_the_connection_cap_a_further_client_waits_without_spinning_and_is_served_w
 
     let mut waiting = TcpStream::connect(address).expect("the 51st client connects: queued, not refused");
     waiting.set_read_timeout(Some(Duration::from_secs(2))).unwrap();
-    let cpu_before = cpu_time(server.id());
+    let cpu_before = cpu_time(server.0.id());
     let early = ask_health(&mut waiting);
-    let cpu_used = cpu_time(server.id()) - cpu_before;
+    let cpu_used = cpu_time(server.0.id()) - cpu_before;
     assert!(early.is_empty(), "the 51st client was answered at the cap: {early:?}");
     assert!(cpu_used < Duration::from_secs(1), "the server spun at the cap: {cpu_used:?} of CPU in 2 s");
 
     drop(held.pop());
     waiting.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
     let response = read_response(&mut waiting);
-    server.kill().unwrap();
-    server.wait().unwrap();
+    drop(server);
     assert!(response.starts_with("HTTP/1.1 200"), "the waiting client was not served: {response:?}");
 }
 
@@ -127,6 +135,7 @@ fn sigterm_still_stops_the_server_cleanly_while_idle_and_half_sent_requests_are_
     let data = db.dir.path().join("data");
     common::write_small_dataset(&data);
     let (mut server, address) = start_with_low_file_limit(&db, &data, &[]);
+    let pid = server.0.id().to_string();
     let mut open: Vec<TcpStream> = (0..20).map(|_| TcpStream::connect(address).unwrap()).collect();
     let mut half = TcpStream::connect(address).unwrap();
     half.write_all(b"GET /api/health HTTP/1.1\r\nHost: loc").unwrap();
@@ -135,16 +144,15 @@ fn sigterm_still_stops_the_server_cleanly_while_idle_and_half_sent_requests_are_
     assert!(ask_health(&mut used).starts_with("HTTP/1.1 200"));
     open.extend([half, used]);
 
-    assert!(Command::new("kill").args(["-TERM", &server.id().to_string()]).status().unwrap().success());
+    assert!(Command::new("kill").args(["-TERM", &pid]).status().unwrap().success());
     // The grace period is 10 s; the half-sent head's deadline is 10 s as well.
     for _ in 0..400 {
-        if let Some(status) = server.try_wait().unwrap() {
+        if let Some(status) = server.0.try_wait().unwrap() {
             assert!(status.success(), "{status:?}");
             return;
         }
         std::thread::sleep(Duration::from_millis(50));
     }
-    server.kill().unwrap();
     panic!("the server did not stop within 20 s of SIGTERM");
 }
 
