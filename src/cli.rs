@@ -12,7 +12,7 @@ use crate::startup::{self, Application};
 
 pub fn run(cli: Cli) -> ExitCode {
     crate::telemetry::init(cli.log_format);
-    let result = match cli.command.unwrap_or(Command::Serve(cli.serve)) {
+    let result = match cli.command.expect("Cli::parse_or_serve always names a subcommand") {
         Command::Serve(serve_config) => serve(&cli.db, &serve_config),
         Command::Import(import_config) => import(&cli.db, &import_config),
         Command::Generate(generate_config) => generate(&generate_config),

@@ -1,5 +1,6 @@
 //! Command-line and environment configuration: one clap tree, every flag also a `MOVIELENS_*` variable.
 
+use std::ffi::OsString;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
@@ -8,6 +9,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::import::download::DownloadConfig;
 use crate::import::generate::GeneratorConfig;
+use crate::net::ConnectionLimits;
 
 #[derive(Debug, Parser)]
 #[command(name = "movielens", version, about = "A REST server for the MovieLens data set, over SQLite.")]
@@ -19,12 +21,41 @@ pub struct Cli {
     #[arg(long, env = "MOVIELENS_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text, global = true)]
     pub log_format: LogFormat,
 
+    /// Always set after [`Cli::parse_or_serve`]; `None` only from a bare clap parse.
     #[command(subcommand)]
     pub command: Option<Command>,
+}
 
-    /// `serve` options, so that `movielens --bind ...` works without naming the subcommand.
-    #[command(flatten)]
-    pub serve: ServeConfig,
+impl Cli {
+    /// Parses the command line; without a subcommand it is `serve`, so `movielens --bind ...`
+    /// works. Serve options live only under `serve`, so their variables never reach other commands.
+    pub fn parse_or_serve() -> Self {
+        Self::parse_or_serve_from(std::env::args_os())
+    }
+
+    pub fn parse_or_serve_from(args: impl IntoIterator<Item = impl Into<OsString>>) -> Self {
+        use clap::error::ErrorKind;
+        let args: Vec<OsString> = args.into_iter().map(Into::into).collect();
+        match Self::try_parse_from(&args) {
+            Ok(cli) if cli.command.is_some() => return cli,
+            Ok(_) => {}
+            // `movielens --bind ...`: a serve option without `serve`. After another subcommand
+            // the error stands (`movielens import --bind ...`).
+            Err(err) if err.kind() == ErrorKind::UnknownArgument && !names_a_subcommand(&args) => {}
+            Err(err) => err.exit(),
+        }
+        // The global options (`--db`, `--log-format`, ...) are accepted after the subcommand too.
+        let mut with_serve = args;
+        with_serve.insert(1.min(with_serve.len()), OsString::from("serve"));
+        Self::parse_from(with_serve)
+    }
+}
+
+fn names_a_subcommand(args: &[OsString]) -> bool {
+    use clap::CommandFactory;
+    let command = Cli::command();
+    let names: Vec<&str> = command.get_subcommands().map(|subcommand| subcommand.get_name()).collect();
+    args.iter().skip(1).any(|arg| arg.to_str().is_some_and(|arg| names.contains(&arg) || arg == "help"))
 }
 
 #[derive(Debug, Subcommand)]
@@ -86,9 +117,27 @@ impl DbConfig {
 
 #[derive(Debug, Clone, Args)]
 pub struct ServeConfig {
-    /// Address to listen on.
-    #[arg(long, env = "MOVIELENS_BIND", default_value = "127.0.0.1:8000")]
-    pub bind: SocketAddr,
+    /// Address to listen on, `host:port`; a host name is resolved (`localhost:8000`).
+    #[arg(long, env = "MOVIELENS_BIND", default_value = "127.0.0.1:8000", value_parser = parse_bind)]
+    pub bind: String,
+
+    /// Host names the server answers to, comma-separated (Django's ALLOWED_HOSTS): `*` allows any,
+    /// `.example.com` also its subdomains. Default: localhost, 127.0.0.1, ::1, the --bind host and
+    /// the --public-url host. Other hosts get 400.
+    #[arg(long, env = "MOVIELENS_ALLOWED_HOSTS", value_delimiter = ',')]
+    pub allowed_hosts: Vec<String>,
+
+    /// The base of every absolute link and of the spec's server URL, e.g.
+    /// `https://movies.example/base` behind a reverse proxy. Default: from the request.
+    #[arg(long, env = "MOVIELENS_PUBLIC_URL", value_parser = parse_public_url)]
+    pub public_url: Option<String>,
+
+    /// Believe `X-Forwarded-Host` and `X-Forwarded-Proto` (only behind a proxy that sets them).
+    #[arg(long, env = "MOVIELENS_TRUST_PROXY")]
+    pub trust_proxy: bool,
+
+    #[command(flatten)]
+    pub connections: ConnectionLimits,
 
     /// A MovieLens folder or .zip to import when the database holds no movies (default: the demo data).
     #[arg(long, env = "MOVIELENS_DATA")]
@@ -116,8 +165,39 @@ pub struct ServeConfig {
 
 impl ServeConfig {
     pub fn on(bind: SocketAddr) -> Self {
-        Self { bind, data: None, admin_token: None, shutdown_grace_secs: 10, prior_refresh_secs: 300, read_only: false }
+        Self {
+            bind: bind.to_string(),
+            allowed_hosts: Vec::new(),
+            public_url: None,
+            trust_proxy: false,
+            connections: ConnectionLimits::default(),
+            data: None,
+            admin_token: None,
+            shutdown_grace_secs: 10,
+            prior_refresh_secs: 300,
+            read_only: false,
+        }
     }
+}
+
+/// `host:port`, with an IPv6 host in brackets; the host is resolved when the server binds.
+fn parse_bind(value: &str) -> Result<String, String> {
+    let (host, port) = value.rsplit_once(':').ok_or("expected host:port, e.g. 127.0.0.1:8000")?;
+    port.parse::<u16>().map_err(|_| format!("'{port}' is not a port number"))?;
+    if host.is_empty() || host.contains(['/', '?', '#', '@', ' ']) {
+        return Err(format!("'{host}' is not a host name or address"));
+    }
+    Ok(value.to_string())
+}
+
+/// An absolute `http` or `https` URL without query or fragment; kept without its trailing `/`.
+fn parse_public_url(value: &str) -> Result<String, String> {
+    let rest = value.strip_prefix("https://").or_else(|| value.strip_prefix("http://"));
+    let authority = rest.map(|rest| rest.split('/').next().unwrap_or_default());
+    if authority.is_none_or(str::is_empty) || value.contains(['?', '#', ' ']) {
+        return Err("expected an absolute http(s) URL such as https://movies.example/base".to_string());
+    }
+    Ok(value.trim_end_matches('/').to_string())
 }
 
 /// A value kept out of logs and `Debug` output.

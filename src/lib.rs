@@ -5,5 +5,6 @@ pub mod cli;
 pub mod config;
 pub mod db;
 pub mod import;
+pub mod net;
 pub mod startup;
 pub mod telemetry;

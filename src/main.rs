@@ -1,6 +1,5 @@
-use clap::Parser;
 use movielens::config::Cli;
 
 fn main() -> std::process::ExitCode {
-    movielens::cli::run(Cli::parse())
+    movielens::cli::run(Cli::parse_or_serve())
 }

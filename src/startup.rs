@@ -10,23 +10,29 @@ use poem::listener::{Acceptor, Listener, TcpAcceptor, TcpListener};
 use poem::Server;
 
 use crate::api::auth::AdminAuth;
+use crate::api::host::HostPolicy;
 use crate::config::{DbConfig, ServeConfig};
 use crate::db::maintenance::Maintenance;
 use crate::db::Db;
 use crate::import::cancel::Cancel;
 use crate::import::{self, generate, source, ImportError, ImportOptions};
+use crate::net::{self, GatedAcceptor};
 
 pub struct Application {
     db: Db,
     auth: AdminAuth,
-    acceptor: TcpAcceptor,
+    acceptor: GatedAcceptor<TcpAcceptor>,
     address: SocketAddr,
+    max_connections: usize,
+    hosts: HostPolicy,
+    public_url: Option<String>,
     shutdown_grace: Duration,
     prior_refresh: Duration,
 }
 
 impl Application {
-    /// Opens and migrates the database, loads data into it if it has none, and binds the socket.
+    /// Binds the socket, then opens and migrates the database and loads data into it if it has
+    /// none. Binding comes first so that a taken port fails before any file is created or changed.
     pub async fn build(db_config: &DbConfig, serve: &ServeConfig) -> anyhow::Result<Self> {
         Self::build_with_cancel(db_config, serve, &Cancel::default()).await
     }
@@ -38,6 +44,14 @@ impl Application {
             // Refused before any work, not after a long first import.
             AdminAuth::configured(token).map_err(|err| anyhow::anyhow!("{err}"))?;
         }
+        let (listener, address) = bind(&serve.bind).await?;
+        let max_connections =
+            net::connection_cap(serve.connections.max_connections, net::raise_open_file_limit(), db_config.pool_size);
+        if (max_connections as u64) < serve.connections.max_connections {
+            tracing::warn!(max_connections, "--max-connections lowered to fit the open-file limit");
+        }
+        let acceptor = GatedAcceptor::new(listener, max_connections, serve.connections.deadlines());
+        let hosts = host_policy(serve, address);
         let (db_config, read_only) = (db_config.clone(), serve.read_only);
         let path = db_config.path.display().to_string();
         let db = tokio::task::spawn_blocking(move || match read_only {
@@ -52,18 +66,14 @@ impl Application {
             ensure_data(&db, serve.data.clone(), cancel.clone()).await?;
         }
         let auth = admin_auth(&db, configured).await?;
-        let acceptor =
-            TcpListener::bind(serve.bind).into_acceptor().await.with_context(|| format!("binding {}", serve.bind))?;
-        let address = acceptor
-            .local_addr()
-            .first()
-            .and_then(|addr| addr.as_socket_addr().copied())
-            .context("the listener has no TCP address")?;
         Ok(Self {
             db,
             auth,
             acceptor,
             address,
+            max_connections,
+            hosts,
+            public_url: serve.public_url.clone(),
             shutdown_grace: Duration::from_secs(serve.shutdown_grace_secs),
             prior_refresh: Duration::from_secs(serve.prior_refresh_secs),
         })
@@ -76,10 +86,16 @@ impl Application {
 
     /// Serves requests until `shutdown` completes, then lets in-flight requests finish.
     pub async fn run_until_stopped(self, shutdown: impl Future<Output = ()> + Send) -> std::io::Result<()> {
-        let server_url = format!("http://{}", self.address);
-        let routes = crate::api::routes::app(self.db.clone(), self.auth, &server_url);
+        let local_url = format!("http://{}", self.address);
+        let server_url = self.public_url.unwrap_or_else(|| local_url.clone());
+        let routes = crate::api::routes::app(self.db.clone(), self.auth, &server_url, self.hosts);
         let maintenance = Maintenance::start(&self.db, self.prior_refresh);
-        tracing::info!(address = %self.address, docs = %format!("{server_url}/docs"), "listening");
+        tracing::info!(
+            address = %self.address,
+            docs = %format!("{local_url}/docs"),
+            max_connections = self.max_connections,
+            "listening"
+        );
         let served = Server::new_with_acceptor(self.acceptor)
             .run_with_graceful_shutdown(routes, shutdown, Some(self.shutdown_grace))
             .await;
@@ -107,6 +123,35 @@ async fn admin_auth(db: &Db, configured: Option<String>) -> anyhow::Result<Admin
         );
     }
     Ok(auth)
+}
+
+/// Binds `host:port`, resolving a host name; the first address that binds is used.
+async fn bind(bind: &str) -> anyhow::Result<(TcpAcceptor, SocketAddr)> {
+    let acceptor =
+        TcpListener::bind(bind.to_string()).into_acceptor().await.with_context(|| format!("binding {bind}"))?;
+    let address = acceptor
+        .local_addr()
+        .first()
+        .and_then(|addr| addr.as_socket_addr().copied())
+        .context("the listener has no TCP address")?;
+    Ok((acceptor, address))
+}
+
+/// The Host check: by default the loopback names, the bind host and the public URL's host.
+fn host_policy(serve: &ServeConfig, address: SocketAddr) -> HostPolicy {
+    let bind_host = serve.bind.rsplit_once(':').map_or(serve.bind.as_str(), |(host, _)| host);
+    let public_host = serve.public_url.as_deref().and_then(|url| url.split('/').nth(2)).map(|authority| {
+        authority
+            .rsplit_once(':')
+            .filter(|(_, port)| port.bytes().all(|b| b.is_ascii_digit()))
+            .map_or(authority, |(host, _)| host)
+    });
+    let defaults: Vec<String> = [Some(bind_host), Some(&address.ip().to_string()), public_host]
+        .into_iter()
+        .flatten()
+        .map(String::from)
+        .collect();
+    HostPolicy::new(&serve.allowed_hosts, &defaults, serve.public_url.clone(), serve.trust_proxy)
 }
 
 /// Loads the demo data, or the `--data` import, into a database that holds no movies. `cancel`

@@ -5,6 +5,7 @@ pub mod error;
 pub mod genres;
 pub mod guard;
 mod health;
+pub mod host;
 pub mod json;
 pub mod links;
 pub mod movies;

@@ -7,6 +7,7 @@ use poem_openapi::Object;
 use serde::Serialize;
 
 use super::error::AppError;
+use super::host::Origin;
 
 pub const DEFAULT_PAGE_SIZE: u32 = 20;
 pub const MAX_PAGE_SIZE: u32 = 100;
@@ -46,19 +47,22 @@ pub struct CursorPage<T: ParseFromJSON + ToJSON> {
 
 /// The absolute URL of the current request, with query parameters replaced as needed.
 pub struct RequestUrl {
+    /// Checked and chosen by [`super::host`]: the public URL, or the request's allowed host.
     origin: String,
     path: String,
-    /// The query string as the client sent it, still percent-encoded.
-    query: String,
+    /// The query's parameters, decoded as the API reads them.
+    params: Vec<(String, String)>,
 }
 
 impl RequestUrl {
     pub fn of(request: &Request) -> Self {
-        let host = request.headers().get("host").and_then(|host| host.to_str().ok()).unwrap_or("localhost");
+        let origin =
+            request.extensions().get::<Origin>().map_or_else(|| "http://localhost".to_string(), |o| o.0.clone());
+        let query = request.uri().query().unwrap_or_default();
         Self {
-            origin: format!("http://{host}"),
+            origin,
             path: request.uri().path().to_string(),
-            query: request.uri().query().unwrap_or_default().to_string(),
+            params: form_urlencoded::parse(query.as_bytes()).into_owned().collect(),
         }
     }
 
@@ -67,20 +71,16 @@ impl RequestUrl {
         &self.origin
     }
 
-    /// This URL with `key` set to `value` (and any earlier `key` removed). The other parameters
-    /// keep the client's own encoding; `key` and `value` must be URL-safe (they are names and
-    /// numbers).
+    /// This URL with `key` set to `value` and every other spelling of `key` removed: keys are
+    /// compared decoded (`%70age` is `page`), as the API reads them, so a link never keeps an
+    /// old page number that the server would read first.
     pub fn with(&self, key: &str, value: &str) -> String {
-        let mut url = format!("{}{}?", self.origin, self.path);
-        let others = self.query.split('&').filter(|pair| !pair.is_empty() && pair.split('=').next() != Some(key));
-        for pair in others {
-            url.push_str(pair);
-            url.push('&');
+        let mut query = form_urlencoded::Serializer::new(String::new());
+        for (name, other) in self.params.iter().filter(|(name, _)| name != key) {
+            query.append_pair(name, other);
         }
-        url.push_str(key);
-        url.push('=');
-        url.push_str(value);
-        url
+        query.append_pair(key, value);
+        format!("{}{}?{}", self.origin, self.path, query.finish())
     }
 }
 

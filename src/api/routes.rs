@@ -2,12 +2,14 @@
 
 use std::sync::Arc;
 
+use poem::error::ReadBodyError;
 use poem::http::{header, StatusCode};
 use poem::middleware::{NormalizePath, TrailingSlash};
 use poem::{Endpoint, EndpointExt, IntoResponse, Request, Response, Route};
 
 use super::auth::AdminAuth;
 use super::guard::Guard;
+use super::host::HostPolicy;
 use super::operations::Operations;
 use super::request_id::RequestContext;
 use crate::db::Db;
@@ -15,8 +17,9 @@ use crate::db::Db;
 /// Request bodies larger than this are refused with 413.
 pub const MAX_BODY_BYTES: usize = 64 * 1024;
 
-/// Builds the app. `server_url` is the base URL the spec advertises.
-pub fn app(db: Db, auth: AdminAuth, server_url: &str) -> impl Endpoint {
+/// Builds the app. `server_url` is the base URL the spec advertises; `hosts` says which Host
+/// headers are served and what links are built on.
+pub fn app(db: Db, auth: AdminAuth, server_url: &str, hosts: HostPolicy) -> impl Endpoint {
     let api = super::service(db, auth.clone()).server(server_url);
     let spec = api.spec();
     let allowed_methods = AllowedMethods::from_spec(&spec);
@@ -30,10 +33,12 @@ pub fn app(db: Db, auth: AdminAuth, server_url: &str) -> impl Endpoint {
         .around(move |endpoint, request| guard.clone().around(endpoint, request))
         // The seed's Django URLs end in '/': `/api/movies/` and `/api/movies` are the same.
         .with(NormalizePath::new(TrailingSlash::Trim))
+        .with(hosts)
         .with(RequestContext { allowed_methods })
 }
 
 /// Refuses bodies over [`MAX_BODY_BYTES`] with 413, whether or not they declare their length.
+/// A body that cannot be read (broken chunked framing, a connection cut or timed out) is a 400.
 async fn limit_body<E: Endpoint>(endpoint: std::sync::Arc<E>, mut request: Request) -> poem::Result<Response> {
     let too_large = || poem::Error::from_status(StatusCode::PAYLOAD_TOO_LARGE);
     let declared: Option<usize> =
@@ -43,7 +48,13 @@ async fn limit_body<E: Endpoint>(endpoint: std::sync::Arc<E>, mut request: Reque
         Some(_) => {}
         // A chunked body: read it here, up to the limit.
         None => {
-            let body = request.take_body().into_bytes_limit(MAX_BODY_BYTES).await.map_err(|_| too_large())?;
+            let body = request.take_body().into_bytes_limit(MAX_BODY_BYTES).await.map_err(|err| match err {
+                ReadBodyError::PayloadTooLarge => too_large(),
+                other => poem::Error::from_string(
+                    format!("the request body could not be read: {other}"),
+                    StatusCode::BAD_REQUEST,
+                ),
+            })?;
             request.set_body(body);
         }
     }

@@ -228,3 +228,32 @@ pub fn get_json(url: &str, expected_status: u16) -> serde_json::Value {
     assert_eq!(status, expected_status, "GET {url}: {body}");
     serde_json::from_str(&body).unwrap_or_else(|err| panic!("GET {url}: not JSON ({err}): {body}"))
 }
+
+/// Sends `request` as raw bytes on a new connection and reads until the server closes it (or
+/// `patience` passes); returns what was read and whether the server closed the connection.
+pub fn raw_exchange(address: SocketAddr, request: &[u8], patience: std::time::Duration) -> (String, bool) {
+    use std::io::Write;
+    let mut stream = std::net::TcpStream::connect(address).expect("the server accepts");
+    stream.set_read_timeout(Some(patience)).unwrap();
+    let _ = stream.write_all(request);
+    read_until_closed(&mut stream)
+}
+
+/// Reads until the peer closes (EOF or reset) or the read timeout passes; returns what was read
+/// and whether the peer closed the connection.
+pub fn read_until_closed(stream: &mut std::net::TcpStream) -> (String, bool) {
+    use std::io::Read;
+    let mut received = Vec::new();
+    let mut buffer = [0u8; 8192];
+    let closed = loop {
+        match stream.read(&mut buffer) {
+            Ok(0) => break true,
+            Ok(count) => received.extend_from_slice(&buffer[..count]),
+            Err(err) if matches!(err.kind(), std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut) => {
+                break false
+            }
+            Err(_) => break true,
+        }
+    };
+    (String::from_utf8_lossy(&received).into_owned(), closed)
+}
