@@ -1,7 +1,8 @@
-//! What the OpenAPI document says of each operation, for the checks that run before a handler:
-//! which operations need the admin token, and which query parameters take a single value.
+//! What the OpenAPI document says of each operation, for the checks that run before a handler
+//! (which operations need the admin token, which query parameters take a single value) and for
+//! the `Allow` header of a 405.
 
-use std::collections::HashMap;
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 /// One documented operation.
@@ -16,7 +17,7 @@ pub struct OperationRules {
 /// One documented path template (split into segments) and its operations by method.
 struct DocumentedPath {
     template: Vec<String>,
-    by_method: HashMap<String, OperationRules>,
+    by_method: BTreeMap<String, OperationRules>,
 }
 
 /// Every documented operation, by path template and method.
@@ -28,7 +29,7 @@ impl Operations {
         let spec: serde_json::Value = serde_json::from_str(spec_json).unwrap_or_default();
         let mut paths = Vec::new();
         for (template, operations) in spec["paths"].as_object().into_iter().flatten() {
-            let mut by_method = HashMap::new();
+            let mut by_method = BTreeMap::new();
             for (method, operation) in operations.as_object().into_iter().flatten() {
                 let secured = operation["security"].as_array().is_some_and(|schemes| !schemes.is_empty());
                 let scalar_query_params = operation["parameters"]
@@ -46,13 +47,24 @@ impl Operations {
     }
 
     /// The operations documented for the template that `path` matches, by method.
-    pub fn for_path(&self, path: &str) -> Option<&HashMap<String, OperationRules>> {
+    pub fn for_path(&self, path: &str) -> Option<&BTreeMap<String, OperationRules>> {
         let wanted = segments(path);
         let matches = |template: &[String]| {
             template.len() == wanted.len()
                 && template.iter().zip(&wanted).all(|(part, actual)| part.starts_with('{') || part == actual)
         };
         self.0.iter().find(|path| matches(&path.template)).map(|path| &path.by_method)
+    }
+
+    /// The methods `path` accepts, for the `Allow` header of a 405, e.g. `DELETE, GET, HEAD`;
+    /// empty for an undocumented path.
+    pub fn allowed_methods(&self, path: &str) -> String {
+        let Some(by_method) = self.for_path(path) else { return String::new() };
+        let mut methods: Vec<&str> = by_method.keys().map(String::as_str).collect();
+        if by_method.contains_key("GET") {
+            methods.push("HEAD");
+        }
+        methods.join(", ")
     }
 
     /// The rules of the operation `method path` (HEAD follows GET's), if it is documented.

@@ -33,20 +33,20 @@ fn new_id() -> String {
 /// Wraps the whole app: gives each request its id and span, and errors their JSON shape.
 pub struct RequestContext {
     /// For 405 answers: which methods each documented path accepts.
-    pub allowed_methods: super::routes::AllowedMethods,
+    pub operations: super::operations::Operations,
 }
 
 impl<E: Endpoint> Middleware<E> for RequestContext {
     type Output = RequestContextEndpoint<E>;
 
     fn transform(&self, inner: E) -> Self::Output {
-        RequestContextEndpoint { inner, allowed_methods: self.allowed_methods.clone() }
+        RequestContextEndpoint { inner, operations: self.operations.clone() }
     }
 }
 
 pub struct RequestContextEndpoint<E> {
     inner: E,
-    allowed_methods: super::routes::AllowedMethods,
+    operations: super::operations::Operations,
 }
 
 impl<E: Endpoint> Endpoint for RequestContextEndpoint<E> {
@@ -78,7 +78,7 @@ impl<E> RequestContextEndpoint<E> {
         let (code, message, allow) = match status {
             StatusCode::NOT_FOUND => ("not_found", format!("no such resource: {path}"), None),
             StatusCode::METHOD_NOT_ALLOWED => {
-                let allow = self.allowed_methods.for_path(path);
+                let allow = self.operations.allowed_methods(path);
                 ("method_not_allowed", format!("{method} is not allowed on {path}; allowed: {allow}"), Some(allow))
             }
             StatusCode::PAYLOAD_TOO_LARGE => ("payload_too_large", "the request body is too large".to_string(), None),

@@ -22,8 +22,8 @@ pub const MAX_BODY_BYTES: usize = 64 * 1024;
 pub fn app(db: Db, auth: AdminAuth, server_url: &str, hosts: HostPolicy) -> impl Endpoint {
     let api = super::service(db, auth.clone()).server(server_url);
     let spec = api.spec();
-    let allowed_methods = AllowedMethods::from_spec(&spec);
-    let guard = Arc::new(Guard { operations: Operations::from_spec(&spec), auth });
+    let operations = Operations::from_spec(&spec);
+    let guard = Arc::new(Guard { operations: operations.clone(), auth });
     Route::new()
         .at("/openapi.json", api.spec_endpoint())
         .nest("/docs", api.swagger_ui())
@@ -34,7 +34,7 @@ pub fn app(db: Db, auth: AdminAuth, server_url: &str, hosts: HostPolicy) -> impl
         // The seed's Django URLs end in '/': `/api/movies/` and `/api/movies` are the same.
         .with(NormalizePath::new(TrailingSlash::Trim))
         .with(hosts)
-        .with(RequestContext { allowed_methods })
+        .with(RequestContext { operations })
 }
 
 /// Refuses bodies over [`MAX_BODY_BYTES`] with 413, whether or not they declare their length.
@@ -59,40 +59,4 @@ async fn limit_body<E: Endpoint>(endpoint: std::sync::Arc<E>, mut request: Reque
         }
     }
     endpoint.call(request).await.map(IntoResponse::into_response)
-}
-
-/// For each documented path template, the methods it accepts, for the `Allow` header of a 405.
-#[derive(Clone, Default)]
-pub struct AllowedMethods(Arc<Vec<(Vec<String>, String)>>);
-
-impl AllowedMethods {
-    pub fn from_spec(spec_json: &str) -> Self {
-        let spec: serde_json::Value = serde_json::from_str(spec_json).unwrap_or_default();
-        let mut paths = Vec::new();
-        if let Some(documented) = spec["paths"].as_object() {
-            for (template, operations) in documented {
-                let mut methods: Vec<String> =
-                    operations.as_object().into_iter().flat_map(|ops| ops.keys()).map(|m| m.to_uppercase()).collect();
-                if methods.iter().any(|method| method == "GET") {
-                    methods.push("HEAD".to_string());
-                }
-                paths.push((segments(template), methods.join(", ")));
-            }
-        }
-        Self(Arc::new(paths))
-    }
-
-    /// The methods `path` accepts, e.g. `GET, HEAD`; empty for an undocumented path.
-    pub fn for_path(&self, path: &str) -> String {
-        let wanted = segments(path);
-        let matches = |template: &[String]| {
-            template.len() == wanted.len()
-                && template.iter().zip(&wanted).all(|(part, actual)| part.starts_with('{') || part == actual)
-        };
-        self.0.iter().find(|(template, _)| matches(template)).map(|(_, methods)| methods.clone()).unwrap_or_default()
-    }
-}
-
-fn segments(path: &str) -> Vec<String> {
-    path.split('/').filter(|part| !part.is_empty()).map(str::to_owned).collect()
 }

@@ -38,15 +38,18 @@ impl Filter {
 
 /// Up to `limit` ratings after id `after_id`, in id order, with their movies' titles.
 pub fn list_ratings(conn: &Connection, filter: &Filter, after_id: i64, limit: u32) -> Result<Vec<Rating>, AppError> {
-    list_after(conn, "ratings", "rating", filter, after_id, limit, |row| {
-        Ok(Rating {
-            id: row.get(0)?,
-            user_id: row.get(1)?,
-            movie_id: row.get(2)?,
-            movie_title: row.get(3)?,
-            rating: row.get(4)?,
-            timestamp: row.get(5)?,
-        })
+    list_after(conn, "ratings", "rating", filter, after_id, limit, rating_row)
+}
+
+/// A rating from `(id, user_id, movie_id, movie title, rating, timestamp)`.
+fn rating_row(row: &rusqlite::Row) -> rusqlite::Result<Rating> {
+    Ok(Rating {
+        id: row.get(0)?,
+        user_id: row.get(1)?,
+        movie_id: row.get(2)?,
+        movie_title: row.get(3)?,
+        rating: row.get(4)?,
+        timestamp: row.get(5)?,
     })
 }
 
@@ -102,16 +105,7 @@ pub fn rating(conn: &Connection, rating_id: i64) -> Result<Option<Rating>, AppEr
             "SELECT r.id, r.user_id, r.movie_id, m.title, r.rating, r.timestamp
              FROM ratings r JOIN movies m ON m.movie_id = r.movie_id WHERE r.id = ?1",
         )?
-        .query_row([rating_id], |row| {
-            Ok(Rating {
-                id: row.get(0)?,
-                user_id: row.get(1)?,
-                movie_id: row.get(2)?,
-                movie_title: row.get(3)?,
-                rating: row.get(4)?,
-                timestamp: row.get(5)?,
-            })
-        })
+        .query_row([rating_id], rating_row)
         .optional()?)
 }
 
