@@ -8,8 +8,9 @@ use crate::api::movies::Links;
 use crate::api::stats::{DataSource, Stats, TableCounts};
 use crate::api::users::{GenreAffinity, User};
 
-const GENRE_COLUMNS: &str = "SELECT g.name, count(mg.movie_id), coalesce(sum(s.rating_count), 0), sum(s.rating_sum)
-    FROM genres g LEFT JOIN movie_genres mg ON mg.genre_id = g.id LEFT JOIN movie_stats s ON s.movie_id = mg.movie_id";
+/// From `genre_stats`, which triggers keep (migration 0004): one row per genre, no join over movies.
+const GENRE_COLUMNS: &str = "SELECT g.name, coalesce(gs.movie_count, 0), coalesce(gs.rating_count, 0), gs.rating_sum
+    FROM genres g LEFT JOIN genre_stats gs ON gs.genre_id = g.id";
 
 fn genre(row: &rusqlite::Row) -> rusqlite::Result<Genre> {
     let rating_count: i64 = row.get(2)?;
@@ -23,15 +24,27 @@ fn genre(row: &rusqlite::Row) -> rusqlite::Result<Genre> {
 }
 
 pub fn genres(conn: &Connection) -> Result<Vec<Genre>, AppError> {
-    let mut statement = conn.prepare_cached(&format!("{GENRE_COLUMNS} GROUP BY g.id ORDER BY g.name"))?;
+    let mut statement = conn.prepare_cached(&format!("{GENRE_COLUMNS} ORDER BY g.name"))?;
     let genres = statement.query_map([], genre)?.collect::<Result<_, _>>()?;
     Ok(genres)
 }
 
 pub fn genre_by_name(conn: &Connection, name: &str) -> Result<Option<Genre>, AppError> {
-    let mut statement =
-        conn.prepare_cached(&format!("{GENRE_COLUMNS} WHERE g.name = ?1 COLLATE NOCASE GROUP BY g.id"))?;
+    let mut statement = conn.prepare_cached(&format!("{GENRE_COLUMNS} WHERE g.name = ?1 COLLATE NOCASE"))?;
     Ok(statement.query_row([name], genre).optional()?)
+}
+
+/// Recomputes `genre_stats` from the movies' genres and stats, for a bulk load that bypassed its
+/// triggers.
+pub fn rebuild_genre_stats(conn: &Connection) -> rusqlite::Result<()> {
+    conn.execute("DELETE FROM genre_stats", [])?;
+    conn.execute(
+        "INSERT INTO genre_stats (genre_id, movie_count, rating_count, rating_sum)
+         SELECT mg.genre_id, count(*), coalesce(sum(s.rating_count), 0), coalesce(sum(s.rating_sum), 0)
+         FROM movie_genres mg LEFT JOIN movie_stats s ON s.movie_id = mg.movie_id GROUP BY mg.genre_id",
+        [],
+    )?;
+    Ok(())
 }
 
 /// A user's activity, or `None` if the id has no ratings and no tags.

@@ -11,7 +11,7 @@ use rusqlite::{Connection, OpenFlags};
 use super::{migrations, statements, DbError};
 
 /// Milliseconds a statement waits for a lock held by another writer before giving up with SQLITE_BUSY.
-const BUSY_TIMEOUT_MS: u32 = 5_000;
+pub const BUSY_TIMEOUT_MS: u32 = 5_000;
 
 /// How much of the database file each connection may map into memory. Address space only: the
 /// pages are shared with the OS page cache, not copied per connection.

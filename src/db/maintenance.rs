@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use tokio::task::JoinHandle;
 
+use super::connect::BUSY_TIMEOUT_MS;
 use super::{scores, wal, Db, DbError};
 
 /// The running upkeep tasks; [`Maintenance::stop`] ends them.
@@ -46,33 +47,26 @@ async fn refresh_prior_every(db: Db, interval: Duration) {
     }
 }
 
-/// Checkpoints and truncates the log whenever it grows past the threshold.
+/// Keeps the writer's checkpoints small, and truncates the log whenever it grows past the
+/// threshold anyway (see [`wal`]).
 async fn bound_wal(db: Db) {
+    let small_checkpoints = db.on_writer("wal.autocheckpoint", |conn| {
+        conn.pragma_update(None, "wal_autocheckpoint", wal::WRITER_AUTOCHECKPOINT_PAGES).map_err(DbError::from)
+    });
+    if let Err(err) = small_checkpoints.await {
+        tracing::warn!(error = %err, "could not set the writer's checkpoint interval");
+    }
     let path = db.path().to_path_buf();
-    let mut conn = None;
+    let busy_timeout = Duration::from_millis(BUSY_TIMEOUT_MS.into());
     let mut ticks = tokio::time::interval(wal::CHECK_INTERVAL);
     loop {
         ticks.tick().await;
-        if wal::wal_bytes(&path) <= wal::CHECKPOINT_THRESHOLD_BYTES {
+        if wal::wal_bytes(&path) <= wal::TRUNCATE_THRESHOLD_BYTES {
             continue;
         }
-        let (path, kept) = (path.clone(), conn.take());
-        let outcome = tokio::task::spawn_blocking(move || {
-            let conn = match kept {
-                Some(conn) => conn,
-                None => wal::checkpoint_connection(&path)?,
-            };
-            let truncated = wal::checkpoint_truncate(&conn)?;
-            Ok::<_, DbError>((conn, truncated))
-        })
-        .await;
-        match outcome {
-            Ok(Ok((open, truncated))) => {
-                conn = Some(open);
-                tracing::debug!(truncated, "checkpointed the write-ahead log");
-            }
-            Ok(Err(err)) => tracing::warn!(error = %err, "could not checkpoint the write-ahead log"),
-            Err(err) => tracing::warn!(error = %err, "the checkpoint task failed"),
+        match db.on_writer("wal.truncate", move |conn| wal::checkpoint_truncate(conn, busy_timeout)).await {
+            Ok(truncated) => tracing::debug!(truncated, "checkpointed the write-ahead log"),
+            Err(err) => tracing::warn!(error = %err, "could not truncate the write-ahead log"),
         }
     }
 }

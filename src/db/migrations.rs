@@ -12,6 +12,7 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
     (1, "0001_schema", include_str!("../../migrations/0001_schema.sql")),
     (2, "0002_rating_aggregates_and_tokens", include_str!("../../migrations/0002_rating_aggregates_and_tokens.sql")),
     (3, "0003_score_prior_and_id_high_water", include_str!("../../migrations/0003_score_prior_and_id_high_water.sql")),
+    (4, "0004_genre_stats", include_str!("../../migrations/0004_genre_stats.sql")),
 ];
 
 /// The newest schema version this binary knows.

@@ -126,11 +126,20 @@ pub fn list(
     let count: i64 = conn.prepare_cached(&count_sql)?.query_row(params_from_iter(&values), |row| row.get(0))?;
     values.push(Value::Integer(limit.into()));
     values.push(Value::Integer(offset as i64));
-    // With LIMIT, SQLite keeps only the best rows while sorting, not the whole table.
+    // The page's ids first, then their columns: a deep page skips `offset` ids alone rather than
+    // `offset` joined rows. Stats are joined for skipping only where the filter or sort needs them.
+    let order = order_sql(filter.sort);
+    let needs_stats = filter.min_ratings.is_some_and(|min| min > 0)
+        || matches!(
+            filter.sort,
+            MovieSort::MeanRating | MovieSort::MeanRatingDesc | MovieSort::RatingCount | MovieSort::RatingCountDesc
+        );
+    let skip_from = if needs_stats { from } else { "FROM movies m" };
     let sql = format!(
         "SELECT m.movie_id, m.title, m.year, coalesce(s.rating_count, 0), coalesce(s.rating_sum, 0), m.genres
-         {from} {where_sql} ORDER BY {} LIMIT ? OFFSET ?",
-        order_sql(filter.sort)
+         FROM (SELECT m.movie_id {skip_from} {where_sql} ORDER BY {order} LIMIT ? OFFSET ?) page
+         CROSS JOIN movies m ON m.movie_id = page.movie_id LEFT JOIN movie_stats s ON s.movie_id = m.movie_id
+         ORDER BY {order}"
     );
     let movies = conn.prepare_cached(&sql)?.query_map(params_from_iter(&values), summary)?.collect::<Result<_, _>>()?;
     Ok((count as u64, movies))

@@ -57,12 +57,26 @@ impl Writer {
         T: Send + 'static,
         E: From<DbError> + Send + 'static,
     {
+        self.on_writer(operation, move |conn| in_immediate_transaction(conn, work)).await
+    }
+
+    /// Runs `work` on the writer's connection, outside any transaction: for upkeep that must not
+    /// interleave with writes, such as the checkpoint that truncates the log.
+    pub async fn on_writer<T, E>(
+        &self,
+        operation: &'static str,
+        work: impl FnOnce(&mut Connection) -> Result<T, E> + Send + 'static,
+    ) -> Result<T, E>
+    where
+        T: Send + 'static,
+        E: From<DbError> + Send + 'static,
+    {
         let jobs = self.jobs.as_ref().ok_or(DbError::Closed)?;
         let (reply, result) = oneshot::channel();
         let span = tracing::debug_span!("db_write", operation, statements = tracing::field::Empty);
         let job: Job = Box::new(move |conn| {
             let _entered = span.enter();
-            let (result, counted) = statements::count(|| in_immediate_transaction(conn, work));
+            let (result, counted) = statements::count(|| work(conn));
             span.record("statements", counted.statements);
             let _ = reply.send(result);
         });

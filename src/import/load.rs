@@ -305,7 +305,8 @@ impl<'t> Loader<'t> {
     }
 
     /// Writes what the triggers on `movies` and `ratings` would have kept, had they not been dropped
-    /// for the load, then takes a new prior for the damped mean and scores every movie with it.
+    /// for the load, then takes a new prior for the damped mean and scores every movie with it, and
+    /// sums the genres' figures.
     fn write_aggregates(&self) -> Result<(), ImportError> {
         let mut stats =
             self.tx.prepare("INSERT INTO movie_stats (movie_id, rating_count, rating_sum) VALUES (?1, ?2, ?3)")?;
@@ -325,6 +326,7 @@ impl<'t> Loader<'t> {
             params![self.summary.movies, total_count, total_sum],
         )?;
         crate::db::scores::refresh_prior(self.tx, true)?;
+        crate::db::catalogue::rebuild_genre_stats(self.tx)?;
         Ok(())
     }
 
