@@ -3,7 +3,8 @@
 -- BENCH_WRITE_MODE=churn (the default) POSTs a rating, then DELETEs it once the 201 names its id;
 -- BENCH_WRITE_MODE=create only POSTs. Ratings go to users 1,000,001 to 1,001,000, which MovieLens
 -- data does not use. Each carries a unique `timestamp` (thread number × 10^9 + a counter), its tag:
--- SQLite reuses the ids of deleted rows, so the tag is what tells a create apart in the database.
+-- the tag tells a create apart in the database whether or not the server reuses deleted ids (older
+-- builds did).
 --
 -- Environment: BENCH_TOKEN, BENCH_MOVIE_IDS (a file of movie ids, one a line) and
 -- BENCH_WRITES_REPORT: done() writes there the tag of every acknowledged create and delete, of every
