@@ -9,7 +9,8 @@ pub struct HealthApi {
     pub read_only: bool,
 }
 
-/// Whether the server takes writes.
+/// Whether the server takes writes: `read-write`, or `read-only` when it was started with
+/// `--read-only`.
 #[derive(Debug, Clone, Copy, poem_openapi::Enum, Serialize)]
 #[oai(rename_all = "kebab-case")]
 #[serde(rename_all = "kebab-case")]
@@ -27,7 +28,8 @@ pub struct Health {
     pub status: String,
     /// The server's version.
     pub version: String,
-    /// `read-write`, or `read-only` when the server was started with `--read-only`.
+    // No doc comment here: it would wrap the reference to the `Mode` enum in an `allOf`, which
+    // openapi-python-client cannot parse for an enum. `Mode` carries the description.
     pub mode: Mode,
 }
 
