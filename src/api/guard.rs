@@ -30,16 +30,21 @@ impl Guard {
             let authorization = request.headers().get(header::AUTHORIZATION).map(|value| value.as_bytes());
             self.auth.verify_header(authorization)?;
         }
+        // Keys are compared decoded: `%70age_size` is `page_size`. One pass over the query.
         let query = request.uri().query().unwrap_or_default();
-        for name in &rules.scalar_query_params {
-            // Keys are compared decoded: `%70age_size` is `page_size`.
-            let given = form_urlencoded::parse(query.as_bytes()).filter(|(key, _)| key == name).count();
-            if given > 1 {
-                return Err(AppError::BadRequest(
-                    format!("query parameter '{name}' was given {given} times; it takes one value"),
-                    Some(name.clone()),
-                ));
+        let mut given: Vec<(String, usize)> = Vec::new();
+        for (key, _) in form_urlencoded::parse(query.as_bytes()) {
+            match given.iter_mut().find(|(name, _)| *name == key) {
+                Some((_, count)) => *count += 1,
+                None => given.push((key.into_owned(), 1)),
             }
+        }
+        let repeated = given.into_iter().find(|(name, count)| *count > 1 && rules.scalar_query_params.contains(name));
+        if let Some((name, count)) = repeated {
+            return Err(AppError::BadRequest(
+                format!("query parameter '{name}' was given {count} times; it takes one value"),
+                Some(name),
+            ));
         }
         Ok(())
     }

@@ -50,7 +50,7 @@ async fn refresh_prior_every(db: Db, interval: Duration) {
 /// Keeps the writer's checkpoints small, and truncates the log whenever it grows past the
 /// threshold anyway (see [`wal`]).
 async fn bound_wal(db: Db) {
-    let small_checkpoints = db.on_writer("wal.autocheckpoint", |conn| {
+    let small_checkpoints = db.writer.on_writer("wal.autocheckpoint", |conn| {
         conn.pragma_update(None, "wal_autocheckpoint", wal::WRITER_AUTOCHECKPOINT_PAGES).map_err(DbError::from)
     });
     if let Err(err) = small_checkpoints.await {
@@ -64,7 +64,7 @@ async fn bound_wal(db: Db) {
         if wal::wal_bytes(&path) <= wal::TRUNCATE_THRESHOLD_BYTES {
             continue;
         }
-        match db.on_writer("wal.truncate", move |conn| wal::checkpoint_truncate(conn, busy_timeout)).await {
+        match db.writer.on_writer("wal.truncate", move |conn| wal::checkpoint_truncate(conn, busy_timeout)).await {
             Ok(truncated) => tracing::debug!(truncated, "checkpointed the write-ahead log"),
             Err(err) => tracing::warn!(error = %err, "could not truncate the write-ahead log"),
         }

@@ -245,18 +245,4 @@ impl Db {
         }
         self.writer.write(operation, work).await
     }
-
-    /// Runs `work` on the writer's connection outside a transaction, in turn with the writes
-    /// (database upkeep only).
-    async fn on_writer<T, E>(
-        &self,
-        operation: &'static str,
-        work: impl FnOnce(&mut Connection) -> Result<T, E> + Send + 'static,
-    ) -> Result<T, E>
-    where
-        T: Send + 'static,
-        E: From<DbError> + Send + 'static,
-    {
-        self.writer.on_writer(operation, work).await
-    }
 }
