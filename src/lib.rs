@@ -5,6 +5,7 @@ pub mod cli;
 pub mod config;
 pub mod db;
 pub mod import;
+pub mod model;
 pub mod net;
 pub mod startup;
 pub mod telemetry;

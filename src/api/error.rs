@@ -64,9 +64,15 @@ impl From<DbError> for AppError {
             DbError::WritesRefused => {
                 Self::Unavailable { message: DbError::WritesRefused.to_string(), retry_after_secs: None }
             }
+            DbError::Invalid(message, details) => Self::BadRequest(message, details),
             other => Self::Internal(other.into()),
         }
     }
+}
+
+/// A lookup's answer: the value, or a 404 saying what is missing.
+pub fn found<T>(result: Result<Option<T>, DbError>, missing: impl FnOnce() -> String) -> Result<T, AppError> {
+    result?.ok_or_else(|| AppError::NotFound(missing()))
 }
 
 impl From<rusqlite::Error> for AppError {
@@ -156,9 +162,9 @@ impl<T: Type + Serialize + Send + Sync> From<AppError> for Read<T> {
     }
 }
 
-impl<T: Type + Serialize + Send + Sync> From<Result<T, AppError>> for Read<T> {
-    fn from(result: Result<T, AppError>) -> Self {
-        result.map_or_else(Into::into, |value| Read::Ok(FastJson(value)))
+impl<T: Type + Serialize + Send + Sync, E: Into<AppError>> From<Result<T, E>> for Read<T> {
+    fn from(result: Result<T, E>) -> Self {
+        result.map_or_else(|err| err.into().into(), |value| Read::Ok(FastJson(value)))
     }
 }
 
@@ -194,8 +200,8 @@ impl<T: Type + Serialize + Send + Sync> From<AppError> for Lookup<T> {
     }
 }
 
-impl<T: Type + Serialize + Send + Sync> From<Result<T, AppError>> for Lookup<T> {
-    fn from(result: Result<T, AppError>) -> Self {
-        result.map_or_else(Into::into, |value| Lookup::Ok(FastJson(value)))
+impl<T: Type + Serialize + Send + Sync, E: Into<AppError>> From<Result<T, E>> for Lookup<T> {
+    fn from(result: Result<T, E>) -> Self {
+        result.map_or_else(|err| err.into().into(), |value| Lookup::Ok(FastJson(value)))
     }
 }

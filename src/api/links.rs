@@ -1,10 +1,10 @@
 use poem_openapi::param::{Path, Query};
 use poem_openapi::OpenApi;
 
-use super::error::{AppError, Lookup};
-use super::movies::Links;
+use super::error::{found, AppError, Lookup};
 use super::ApiTags;
 use crate::db::{self, Db};
+use crate::model::movies::Links;
 
 pub struct LinksApi {
     pub db: Db,
@@ -37,7 +37,7 @@ impl LinksApi {
             .db
             .read("links.find", move |conn| db::catalogue::link_by_external_id(conn, imdb_id.as_deref(), tmdb_id))
             .await;
-        result.and_then(|link| link.ok_or_else(|| AppError::NotFound(format!("no movie has {wanted}")))).into()
+        found(result, || format!("no movie has {wanted}")).into()
     }
 
     /// A movie's links
@@ -52,8 +52,6 @@ impl LinksApi {
     ) -> Lookup<Links> {
         let movie_id = movie_id.0;
         let result = self.db.read("links.get", move |conn| db::catalogue::link(conn, movie_id)).await;
-        result
-            .and_then(|link| link.ok_or_else(|| AppError::NotFound(format!("no links for movie id {movie_id}"))))
-            .into()
+        found(result, || format!("no links for movie id {movie_id}")).into()
     }
 }

@@ -3,69 +3,16 @@
 use poem::Request;
 use poem_openapi::param::{Path, Query};
 use poem_openapi::payload::Json;
-use poem_openapi::types::MaybeUndefined;
-use poem_openapi::{Object, OpenApi};
-use serde::Serialize;
+use poem_openapi::OpenApi;
 
 use super::auth::{AdminAuth, AdminBearer};
-use super::error::{AppError, Lookup, Read};
+use super::error::{found, AppError, Lookup, Read};
 use super::json::FastJson;
 use super::pagination::{cursor_page, parse_cursor, CursorPage, RequestUrl, DEFAULT_PAGE_SIZE};
 use super::write_responses::{Created, Deleted};
 use super::ApiTags;
-use crate::db::{self, Db};
-
-/// One rating.
-#[derive(Debug, Clone, Object, Serialize)]
-pub struct Rating {
-    #[oai(validator(minimum(value = "1"), maximum(value = "9007199254740991")))]
-    pub id: i64,
-    #[oai(validator(minimum(value = "1"), maximum(value = "9007199254740991")))]
-    pub user_id: i64,
-    #[oai(validator(minimum(value = "1"), maximum(value = "9007199254740991")))]
-    pub movie_id: i64,
-    /// The rated movie's title.
-    pub movie_title: String,
-    /// Half stars, 0.5 to 5.0.
-    #[oai(validator(minimum(value = "0.5"), maximum(value = "5")))]
-    pub rating: f64,
-    /// Seconds since the Unix epoch, UTC.
-    #[oai(validator(minimum(value = "-9007199254740991"), maximum(value = "9007199254740991")))]
-    pub timestamp: i64,
-}
-
-/// One tag a user applied to a movie.
-#[derive(Debug, Clone, Object, Serialize)]
-pub struct Tag {
-    #[oai(validator(minimum(value = "1"), maximum(value = "9007199254740991")))]
-    pub id: i64,
-    #[oai(validator(minimum(value = "1"), maximum(value = "9007199254740991")))]
-    pub user_id: i64,
-    #[oai(validator(minimum(value = "1"), maximum(value = "9007199254740991")))]
-    pub movie_id: i64,
-    /// The tagged movie's title.
-    pub movie_title: String,
-    pub tag: String,
-    /// Seconds since the Unix epoch, UTC.
-    #[oai(validator(minimum(value = "-9007199254740991"), maximum(value = "9007199254740991")))]
-    pub timestamp: i64,
-}
-
-/// A rating to record.
-#[derive(Debug, Clone, Object)]
-pub struct NewRating {
-    #[oai(validator(minimum(value = "1"), maximum(value = "9007199254740991")))]
-    pub user_id: i64,
-    /// An existing movie's id.
-    #[oai(validator(minimum(value = "1"), maximum(value = "9007199254740991")))]
-    pub movie_id: i64,
-    /// Half stars, 0.5 to 5.0.
-    #[oai(validator(minimum(value = "0.5"), maximum(value = "5"), multiple_of = "0.5"))]
-    pub rating: f64,
-    /// Seconds since the Unix epoch; now when omitted. Not nullable.
-    #[oai(validator(minimum(value = "0"), maximum(value = "9007199254740991")))]
-    pub timestamp: MaybeUndefined<i64>,
-}
+use crate::db::{self, Db, DbError};
+use crate::model::ratings::{NewRating, Rating, Tag};
 
 /// A row of a keyset-paginated list: ratings and tags.
 pub trait CursorRow: Sized + Send + 'static {
@@ -77,7 +24,7 @@ pub trait CursorRow: Sized + Send + 'static {
         filter: &db::ratings::Filter,
         after: i64,
         limit: u32,
-    ) -> Result<Vec<Self>, AppError>;
+    ) -> Result<Vec<Self>, DbError>;
 }
 
 impl CursorRow for Rating {
@@ -92,7 +39,7 @@ impl CursorRow for Rating {
         filter: &db::ratings::Filter,
         after: i64,
         limit: u32,
-    ) -> Result<Vec<Self>, AppError> {
+    ) -> Result<Vec<Self>, DbError> {
         db::ratings::list_ratings(conn, filter, after, limit)
     }
 }
@@ -109,7 +56,7 @@ impl CursorRow for Tag {
         filter: &db::ratings::Filter,
         after: i64,
         limit: u32,
-    ) -> Result<Vec<Self>, AppError> {
+    ) -> Result<Vec<Self>, DbError> {
         db::ratings::list_tags(conn, filter, after, limit)
     }
 }
@@ -132,7 +79,7 @@ pub async fn cursor_list<T: CursorRow + poem_openapi::types::ParseFromJSON + poe
                 check_parent(conn, &filter)?;
             }
             // One row more than the page: it only says whether there is a next page.
-            T::list(conn, &filter, after, page_size + 1)
+            Ok::<_, AppError>(T::list(conn, &filter, after, page_size + 1)?)
         })
         .await?;
     Ok(cursor_page(rows, page_size, T::id, &url))
@@ -205,7 +152,7 @@ impl RatingsApi {
                 let location = format!("{}/api/ratings/{}", RequestUrl::of(request).origin(), rating.id);
                 Created::Created(FastJson(rating), location)
             }
-            Err(err) => err.into(),
+            Err(err) => AppError::from(err).into(),
         }
     }
 
@@ -219,12 +166,7 @@ impl RatingsApi {
     ) -> Lookup<Rating> {
         let rating_id = rating_id.0;
         let rating = self.db.read("ratings.get", move |tx| db::ratings::rating(tx, rating_id)).await;
-        match rating {
-            Ok(Some(rating)) => Ok(rating),
-            Ok(None) => Err(no_rating(rating_id)),
-            Err(err) => Err(err),
-        }
-        .into()
+        found(rating, || no_rating(rating_id).to_string()).into()
     }
 
     /// Delete a rating
@@ -246,7 +188,7 @@ impl RatingsApi {
         match deleted {
             Ok(true) => Deleted::Deleted,
             Ok(false) => no_rating(rating_id).into(),
-            Err(err) => err.into(),
+            Err(err) => AppError::from(err).into(),
         }
     }
 

@@ -2,11 +2,11 @@
 
 use rusqlite::{Connection, OptionalExtension};
 
-use crate::api::error::AppError;
-use crate::api::genres::Genre;
-use crate::api::movies::Links;
-use crate::api::stats::{DataSource, Stats, TableCounts};
-use crate::api::users::{GenreAffinity, User};
+use super::DbError;
+use crate::model::genres::Genre;
+use crate::model::movies::Links;
+use crate::model::stats::{DataSource, Stats, TableCounts};
+use crate::model::users::{GenreAffinity, User};
 
 /// From `genre_stats`, which triggers keep (migration 0004): one row per genre, no join over movies.
 const GENRE_COLUMNS: &str = "SELECT g.name, coalesce(gs.movie_count, 0), coalesce(gs.rating_count, 0), gs.rating_sum
@@ -23,13 +23,13 @@ fn genre(row: &rusqlite::Row) -> rusqlite::Result<Genre> {
     })
 }
 
-pub fn genres(conn: &Connection) -> Result<Vec<Genre>, AppError> {
+pub fn genres(conn: &Connection) -> Result<Vec<Genre>, DbError> {
     let mut statement = conn.prepare_cached(&format!("{GENRE_COLUMNS} ORDER BY g.name"))?;
     let genres = statement.query_map([], genre)?.collect::<Result<_, _>>()?;
     Ok(genres)
 }
 
-pub fn genre_by_name(conn: &Connection, name: &str) -> Result<Option<Genre>, AppError> {
+pub fn genre_by_name(conn: &Connection, name: &str) -> Result<Option<Genre>, DbError> {
     let mut statement = conn.prepare_cached(&format!("{GENRE_COLUMNS} WHERE g.name = ?1 COLLATE NOCASE"))?;
     Ok(statement.query_row([name], genre).optional()?)
 }
@@ -48,7 +48,7 @@ pub fn rebuild_genre_stats(conn: &Connection) -> rusqlite::Result<()> {
 }
 
 /// A user's activity, or `None` if the id has no ratings and no tags.
-pub fn user(conn: &Connection, user_id: i64) -> Result<Option<User>, AppError> {
+pub fn user(conn: &Connection, user_id: i64) -> Result<Option<User>, DbError> {
     let (rating_count, mean_rating, first, last): (i64, Option<f64>, Option<i64>, Option<i64>) = conn
         .prepare_cached("SELECT count(*), avg(rating), min(timestamp), max(timestamp) FROM ratings WHERE user_id = ?1")?
         .query_row([user_id], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?)))?;
@@ -79,7 +79,7 @@ pub fn user(conn: &Connection, user_id: i64) -> Result<Option<User>, AppError> {
     }))
 }
 
-pub fn link(conn: &Connection, movie_id: i64) -> Result<Option<Links>, AppError> {
+pub fn link(conn: &Connection, movie_id: i64) -> Result<Option<Links>, DbError> {
     let mut statement = conn.prepare_cached("SELECT imdb_id, tmdb_id FROM links WHERE movie_id = ?1")?;
     Ok(statement.query_row([movie_id], |row| Ok(Links::new(movie_id, row.get(0)?, row.get(1)?))).optional()?)
 }
@@ -89,12 +89,12 @@ pub fn link_by_external_id(
     conn: &Connection,
     imdb_id: Option<&str>,
     tmdb_id: Option<i64>,
-) -> Result<Option<Links>, AppError> {
+) -> Result<Option<Links>, DbError> {
     let row = |row: &rusqlite::Row| Ok(Links::new(row.get(0)?, row.get(1)?, row.get(2)?));
     if let Some(imdb_id) = imdb_id {
         let digits = imdb_id.strip_prefix("tt").unwrap_or(imdb_id);
         let number: u64 = digits.parse().map_err(|_| {
-            AppError::BadRequest(format!("imdb_id '{imdb_id}' is not an IMDb id"), Some("imdb_id".to_string()))
+            DbError::Invalid(format!("imdb_id '{imdb_id}' is not an IMDb id"), Some("imdb_id".to_string()))
         })?;
         // MovieLens pads IMDb ids to seven digits; ids that are longer are stored as they are.
         let mut statement = conn.prepare_cached("SELECT movie_id, imdb_id, tmdb_id FROM links WHERE imdb_id = ?1")?;
@@ -104,7 +104,7 @@ pub fn link_by_external_id(
     Ok(statement.query_row([tmdb_id], row).optional()?)
 }
 
-pub fn stats(conn: &Connection) -> Result<Stats, AppError> {
+pub fn stats(conn: &Connection) -> Result<Stats, DbError> {
     let count = |table: &str| -> rusqlite::Result<i64> {
         conn.prepare_cached(&format!("SELECT count(*) FROM {table}"))?.query_row([], |row| row.get(0))
     };

@@ -59,6 +59,10 @@ pub enum DbError {
     WritesRefused,
     #[error("the database write failed without an answer")]
     WriterFailed,
+    /// The request asked for something the data cannot answer: an unknown genre, a malformed id.
+    /// The second field says more, for example which parameter.
+    #[error("{0}")]
+    Invalid(String, Option<String>),
     #[error("could not start the database writer thread: {0}")]
     WriterThread(std::io::Error),
 }

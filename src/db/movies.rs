@@ -3,8 +3,8 @@
 use rusqlite::types::Value;
 use rusqlite::{params, params_from_iter, Connection, OptionalExtension, Row};
 
-use crate::api::error::AppError;
-use crate::api::movies::{
+use super::DbError;
+use crate::model::movies::{
     GenreMatch, Links, MovieDetail, MovieFilter, MovieSort, MovieSummary, RatingBucket, RatingStats, TagCount,
     TopRatedMovie,
 };
@@ -31,7 +31,7 @@ fn summary(row: &Row) -> rusqlite::Result<MovieSummary> {
 }
 
 /// Checks genre names and returns their ids; an unknown name is a 400 that lists the known ones.
-pub fn genre_ids(conn: &Connection, names: &[String]) -> Result<Vec<i64>, AppError> {
+pub fn genre_ids(conn: &Connection, names: &[String]) -> Result<Vec<i64>, DbError> {
     let mut lookup = conn.prepare_cached("SELECT id FROM genres WHERE name = ?1 COLLATE NOCASE")?;
     names
         .iter()
@@ -42,7 +42,7 @@ pub fn genre_ids(conn: &Connection, names: &[String]) -> Result<Vec<i64>, AppErr
                     .prepare_cached("SELECT name FROM genres ORDER BY name")?
                     .query_map([], |row| row.get(0))?
                     .collect::<Result<_, _>>()?;
-                Err(AppError::BadRequest(
+                Err(DbError::Invalid(
                     format!("unknown genre '{name}'"),
                     Some(format!("known genres: {}", known.join(", "))),
                 ))
@@ -52,7 +52,7 @@ pub fn genre_ids(conn: &Connection, names: &[String]) -> Result<Vec<i64>, AppErr
 }
 
 /// The WHERE clause and its parameters for a movie filter.
-fn filter_sql(conn: &Connection, filter: &MovieFilter) -> Result<(String, Vec<Value>), AppError> {
+fn filter_sql(conn: &Connection, filter: &MovieFilter) -> Result<(String, Vec<Value>), DbError> {
     let mut clauses = Vec::new();
     let mut values = Vec::new();
     if let Some(search) = filter.search.as_deref().filter(|search| !search.is_empty()) {
@@ -114,7 +114,7 @@ pub fn list(
     filter: &MovieFilter,
     offset: u64,
     limit: u32,
-) -> Result<(u64, Vec<MovieSummary>), AppError> {
+) -> Result<(u64, Vec<MovieSummary>), DbError> {
     let (where_sql, mut values) = filter_sql(conn, filter)?;
     let from = "FROM movies m LEFT JOIN movie_stats s ON s.movie_id = m.movie_id";
     // Unfiltered, the total is kept in `totals`; counting would scan the whole table each time.
@@ -146,7 +146,7 @@ pub fn list(
 }
 
 /// Everything about one movie, or `None` if there is no such movie.
-pub fn detail(conn: &Connection, movie_id: i64) -> Result<Option<MovieDetail>, AppError> {
+pub fn detail(conn: &Connection, movie_id: i64) -> Result<Option<MovieDetail>, DbError> {
     let movie = conn
         .prepare_cached(
             "SELECT m.movie_id, m.title, m.year, coalesce(s.rating_count, 0), coalesce(s.rating_sum, 0), m.genres
@@ -184,7 +184,7 @@ pub fn detail(conn: &Connection, movie_id: i64) -> Result<Option<MovieDetail>, A
     }))
 }
 
-pub fn exists(conn: &Connection, movie_id: i64) -> Result<bool, AppError> {
+pub fn exists(conn: &Connection, movie_id: i64) -> Result<bool, DbError> {
     Ok(conn
         .prepare_cached("SELECT EXISTS (SELECT 1 FROM movies WHERE movie_id = ?1)")?
         .query_row([movie_id], |row| row.get(0))?)
@@ -198,7 +198,7 @@ pub fn top_rated(
     genre: Option<&str>,
     min_ratings: u32,
     limit: u32,
-) -> Result<Vec<TopRatedMovie>, AppError> {
+) -> Result<Vec<TopRatedMovie>, DbError> {
     let genre_id = match genre {
         Some(name) => Some(genre_ids(conn, &[name.to_string()])?[0]),
         None => None,

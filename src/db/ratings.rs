@@ -3,8 +3,8 @@
 use rusqlite::types::Value;
 use rusqlite::{params, params_from_iter, Connection, OptionalExtension, Transaction};
 
-use crate::api::error::AppError;
-use crate::api::ratings::{NewRating, Rating, Tag};
+use super::DbError;
+use crate::model::ratings::{NewRating, Rating, Tag};
 
 /// Which ratings or tags to list; every field narrows the list.
 #[derive(Debug, Clone, Default)]
@@ -37,7 +37,7 @@ impl Filter {
 }
 
 /// Up to `limit` ratings after id `after_id`, in id order, with their movies' titles.
-pub fn list_ratings(conn: &Connection, filter: &Filter, after_id: i64, limit: u32) -> Result<Vec<Rating>, AppError> {
+pub fn list_ratings(conn: &Connection, filter: &Filter, after_id: i64, limit: u32) -> Result<Vec<Rating>, DbError> {
     list_after(conn, "ratings", "rating", filter, after_id, limit, rating_row)
 }
 
@@ -54,7 +54,7 @@ fn rating_row(row: &rusqlite::Row) -> rusqlite::Result<Rating> {
 }
 
 /// Up to `limit` tags after id `after_id`, in id order, with their movies' titles.
-pub fn list_tags(conn: &Connection, filter: &Filter, after_id: i64, limit: u32) -> Result<Vec<Tag>, AppError> {
+pub fn list_tags(conn: &Connection, filter: &Filter, after_id: i64, limit: u32) -> Result<Vec<Tag>, DbError> {
     list_after(conn, "tags", "tag", filter, after_id, limit, |row| {
         Ok(Tag {
             id: row.get(0)?,
@@ -77,7 +77,7 @@ fn list_after<T>(
     after_id: i64,
     limit: u32,
     read_row: impl FnMut(&rusqlite::Row) -> rusqlite::Result<T>,
-) -> Result<Vec<T>, AppError> {
+) -> Result<Vec<T>, DbError> {
     let (where_sql, mut values) = filter.where_sql(after_id);
     values.push(Value::Integer(limit.into()));
     let sql = format!(
@@ -90,7 +90,7 @@ fn list_after<T>(
 }
 
 /// Whether a user id appears in ratings or tags (MovieLens has no users table).
-pub fn user_exists(conn: &Connection, user_id: i64) -> Result<bool, AppError> {
+pub fn user_exists(conn: &Connection, user_id: i64) -> Result<bool, DbError> {
     Ok(conn
         .prepare_cached(
             "SELECT EXISTS (SELECT 1 FROM ratings WHERE user_id = ?1) OR EXISTS (SELECT 1 FROM tags WHERE user_id = ?1)",
@@ -99,7 +99,7 @@ pub fn user_exists(conn: &Connection, user_id: i64) -> Result<bool, AppError> {
 }
 
 /// One rating by id, with its movie's title.
-pub fn rating(conn: &Connection, rating_id: i64) -> Result<Option<Rating>, AppError> {
+pub fn rating(conn: &Connection, rating_id: i64) -> Result<Option<Rating>, DbError> {
     Ok(conn
         .prepare_cached(
             "SELECT r.id, r.user_id, r.movie_id, m.title, r.rating, r.timestamp
@@ -129,13 +129,13 @@ pub fn retire_ids(conn: &Connection, table: &str) -> rusqlite::Result<i64> {
 
 /// Records a rating; the aggregates follow through the triggers on `ratings`. Run it in a write
 /// transaction.
-pub fn create_rating(tx: &Transaction, new: &NewRating, timestamp: i64) -> Result<Rating, AppError> {
+pub fn create_rating(tx: &Transaction, new: &NewRating, timestamp: i64) -> Result<Rating, DbError> {
     let title: Option<String> = tx
         .prepare_cached("SELECT title FROM movies WHERE movie_id = ?1")?
         .query_row([new.movie_id], |row| row.get(0))
         .optional()?;
     let Some(movie_title) = title else {
-        return Err(AppError::BadRequest(format!("no movie has id {}", new.movie_id), Some("movie_id".to_string())));
+        return Err(DbError::Invalid(format!("no movie has id {}", new.movie_id), Some("movie_id".to_string())));
     };
     let id = next_id(tx, "ratings")?;
     tx.prepare_cached("INSERT INTO ratings (id, user_id, movie_id, rating, timestamp) VALUES (?1, ?2, ?3, ?4, ?5)")?
@@ -144,6 +144,6 @@ pub fn create_rating(tx: &Transaction, new: &NewRating, timestamp: i64) -> Resul
 }
 
 /// Deletes a rating; false if there was none with that id.
-pub fn delete_rating(tx: &Transaction, rating_id: i64) -> Result<bool, AppError> {
+pub fn delete_rating(tx: &Transaction, rating_id: i64) -> Result<bool, DbError> {
     Ok(tx.prepare_cached("DELETE FROM ratings WHERE id = ?1")?.execute([rating_id])? == 1)
 }

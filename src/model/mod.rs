@@ -1,0 +1,8 @@
+//! The domain types: what the API serves and the database layer reads and writes. Both layers use
+//! them; they carry poem-openapi derives so that the API can document them as they are.
+
+pub mod genres;
+pub mod movies;
+pub mod ratings;
+pub mod stats;
+pub mod users;
