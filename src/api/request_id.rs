@@ -7,6 +7,7 @@ use poem::{Endpoint, IntoResponse, Middleware, Request, Response};
 use tracing::Instrument;
 
 use super::error::ErrorBody;
+use crate::db::statements;
 
 pub const HEADER: &str = "x-request-id";
 
@@ -55,16 +56,31 @@ impl<E: Endpoint> Endpoint for RequestContextEndpoint<E> {
     async fn call(&self, request: Request) -> poem::Result<Response> {
         let id = incoming_id(&request).unwrap_or_else(new_id);
         let (method, path) = (request.method().clone(), request.uri().path().to_string());
-        let span = tracing::info_span!("request", %method, %path, request_id = %id, status = tracing::field::Empty);
+        let span = tracing::info_span!(
+            "request",
+            %method,
+            %path,
+            request_id = %id,
+            status = tracing::field::Empty,
+            queries = tracing::field::Empty
+        );
         let handled = REQUEST_ID.scope(id.clone(), async {
             match self.inner.call(request).await {
                 Ok(output) => output.into_response(),
                 Err(err) => self.error_response(&err, &method, &path),
             }
         });
-        let mut response = handled.instrument(span.clone()).await;
+        // Every statement the request's units of work ran, whichever threads they ran on.
+        let (mut response, statements) = statements::in_request(handled).instrument(span.clone()).await;
         span.record("status", response.status().as_u16());
-        tracing::debug!(parent: &span, status = response.status().as_u16(), "response");
+        span.record("queries", statements.count());
+        tracing::debug!(
+            parent: &span,
+            status = response.status().as_u16(),
+            queries = statements.count(),
+            query_ms = statements.elapsed().as_secs_f64() * 1e3,
+            "response"
+        );
         if let Ok(value) = HeaderValue::from_str(&id) {
             response.headers_mut().insert(HEADER, value);
         }

@@ -21,6 +21,7 @@ use tokio::sync::Semaphore;
 
 use crate::config::DbConfig;
 use connect::{Access, Manager};
+use statements::Recording;
 use writer::Writer;
 
 pub type Pool = r2d2::Pool<Manager>;
@@ -74,6 +75,18 @@ impl From<rusqlite::Error> for DbError {
             _ => DbError::Sqlite(err),
         }
     }
+}
+
+/// Runs `work` in a read transaction, which is the recorder's housekeeping, not `work`'s.
+fn in_read_transaction<T, E>(conn: &mut Connection, work: impl FnOnce(&Transaction) -> Result<T, E>) -> Result<T, E>
+where
+    E: From<DbError>,
+{
+    let tx = statements::housekeeping(|| conn.transaction()).map_err(DbError::from)?;
+    let value = work(&tx);
+    // Nothing was written: ending the transaction only releases the snapshot.
+    statements::housekeeping(|| tx.finish()).map_err(DbError::from)?;
+    value
 }
 
 /// A handle to the database: cheap to clone, shared by every request, job and command.
@@ -199,18 +212,34 @@ impl Db {
         T: Send + 'static,
         E: From<DbError> + Send + 'static,
     {
+        let (result, recording) = self.run_recorded(operation, work).await?;
+        statements::add_to_request(recording);
+        result
+    }
+
+    /// [`Db::run`], returning with the result what SQLite ran for it. The statements are not
+    /// added to the request's recording: the caller does that.
+    async fn run_recorded<T, E>(
+        &self,
+        operation: &'static str,
+        work: impl FnOnce(&mut Connection) -> Result<T, E> + Send + 'static,
+    ) -> Result<(Result<T, E>, Recording), DbError>
+    where
+        T: Send + 'static,
+        E: From<DbError> + Send + 'static,
+    {
         let db = self.clone();
         let span = tracing::debug_span!("db", operation, statements = tracing::field::Empty);
         let permit = self.permits.clone().acquire_owned().await.map_err(|_| DbError::Closed)?;
-        tokio::task::spawn_blocking(move || {
+        let recorded = tokio::task::spawn_blocking(move || {
             let _permit = permit;
             let _entered = span.enter();
-            let (result, counted) = statements::count(|| db.with_conn(work));
-            span.record("statements", counted.statements);
-            result
+            let (result, recording) = statements::record(|| db.with_conn(work));
+            span.record("statements", recording.count());
+            (result, recording)
         })
-        .await
-        .map_err(DbError::from)?
+        .await?;
+        Ok(recorded)
     }
 
     /// Runs `work` in one read transaction on a pooled connection, so that all of its statements
@@ -224,14 +253,23 @@ impl Db {
         T: Send + 'static,
         E: From<DbError> + Send + 'static,
     {
-        self.run(operation, move |conn| {
-            let tx = conn.transaction().map_err(DbError::from)?;
-            let value = work(&tx)?;
-            // Nothing was written: ending the transaction only releases the snapshot.
-            tx.finish().map_err(DbError::from)?;
-            Ok(value)
-        })
-        .await
+        self.run(operation, move |conn| in_read_transaction(conn, work)).await
+    }
+
+    /// [`Db::read`], returning with the result what SQLite ran for it: for pages that show their
+    /// own statements. They also count for the request, as every unit of work's do.
+    pub async fn read_recorded<T, E>(
+        &self,
+        operation: &'static str,
+        work: impl FnOnce(&Transaction) -> Result<T, E> + Send + 'static,
+    ) -> Result<(T, Recording), E>
+    where
+        T: Send + 'static,
+        E: From<DbError> + Send + 'static,
+    {
+        let (result, recording) = self.run_recorded(operation, move |conn| in_read_transaction(conn, work)).await?;
+        statements::add_to_request(recording.clone());
+        Ok((result?, recording))
     }
 
     /// Runs `work` in an `IMMEDIATE` transaction on the one writer connection (see [`writer`]).

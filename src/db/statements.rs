@@ -1,48 +1,297 @@
-//! Counts and times every SQL statement a connection runs, through SQLite's profile hook.
+//! The statement recorder: every SQL statement the app runs, with its SQL, its time and the rows
+//! it changed, recorded below the handlers so that none can forget to count.
 //!
-//! The hook is installed on every pooled connection, so no statement escapes it. Totals are kept
-//! per thread: `Db::run` executes its closure on one blocking thread, which makes the totals of
-//! a `count` call exactly the statements of that unit of work.
+//! Two SQLite hooks are installed on every connection:
+//! - the profile hook, as each statement finishes, with its SQL as prepared and its time;
+//! - the update hook, for each row a statement inserts, updates or deletes.
+//!
+//! Statements inside triggers get no profile call of their own: they are part of the statement
+//! that fired them, not extra ones. `PRAGMA`s and the transactions `Db` wraps around work
+//! ([`housekeeping`]) are not recorded.
+//!
+//! Recordings are per thread: [`record`] collects what its closure ran on the calling thread.
+//! `Db` records every unit of work and adds it to the request being served ([`in_request`]), so a
+//! request's recording is the sum of its units, whichever threads they ran on.
 
-use std::cell::Cell;
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::future::Future;
+use std::sync::Arc;
 use std::time::Duration;
 
+use rusqlite::hooks::Action;
 use rusqlite::Connection;
 
-/// What the statements of one unit of work cost.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct StatementTotals {
-    pub statements: u64,
+/// Statements kept with their text per recording; beyond this only the count and time grow, so a
+/// request that runs a million statements does not hold a million strings.
+pub const MAX_KEPT_STATEMENTS: usize = 1_000;
+
+/// One statement as SQLite ran it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Statement {
+    /// The SQL as prepared, with `?` placeholders: statements with the same text are *similar*.
+    pub sql: Arc<str>,
+    /// The SQL with its bound values written in, where the code that ran it reported them (see
+    /// [`note_values`]): statements with the same are *duplicates*.
+    pub bound_sql: Option<String>,
+    pub elapsed: Duration,
+    /// Rows an INSERT, UPDATE or DELETE changed in its own table (rows its triggers changed
+    /// elsewhere are not included), from SQLite's update hook. `None` for other statements:
+    /// SQLite's hooks do not say how many rows a SELECT returned.
+    pub rows_changed: Option<u64>,
+}
+
+/// Statements that share a key: the same SQL (similar) or the same SQL and values (duplicate).
+#[derive(Debug, Clone, PartialEq)]
+pub struct StatementGroup {
+    /// The SQL they share: as prepared for similar groups, with values for duplicate groups.
+    pub sql: String,
+    pub count: usize,
     pub elapsed: Duration,
 }
 
+/// What a unit of work, or a whole request, ran.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Recording {
+    count: u64,
+    elapsed: Duration,
+    statements: Vec<Statement>,
+}
+
+impl Recording {
+    /// How many statements ran, kept or not.
+    pub fn count(&self) -> u64 {
+        self.count
+    }
+
+    /// Their total time inside SQLite.
+    pub fn elapsed(&self) -> Duration {
+        self.elapsed
+    }
+
+    /// The statements in the order they finished: the first [`MAX_KEPT_STATEMENTS`] of them.
+    pub fn statements(&self) -> &[Statement] {
+        &self.statements
+    }
+
+    /// Groups of two or more statements with the same SQL text, largest first: an N+1 shows
+    /// here as a group of N.
+    pub fn similar(&self) -> Vec<StatementGroup> {
+        groups(&self.statements, |statement| Some(&statement.sql))
+    }
+
+    /// Groups of two or more statements with the same SQL and the same values, largest first:
+    /// work done twice. Only statements whose values were reported take part.
+    pub fn duplicates(&self) -> Vec<StatementGroup> {
+        groups(&self.statements, |statement| statement.bound_sql.as_deref())
+    }
+
+    /// Adds `other`'s statements after this recording's.
+    pub fn append(&mut self, other: Recording) {
+        self.count += other.count;
+        self.elapsed += other.elapsed;
+        let room = MAX_KEPT_STATEMENTS.saturating_sub(self.statements.len());
+        self.statements.extend(other.statements.into_iter().take(room));
+    }
+
+    fn push(&mut self, statement: Statement) {
+        self.count += 1;
+        self.elapsed += statement.elapsed;
+        if self.statements.len() < MAX_KEPT_STATEMENTS {
+            self.statements.push(statement);
+        }
+    }
+}
+
+fn groups(statements: &[Statement], key: impl Fn(&Statement) -> Option<&str>) -> Vec<StatementGroup> {
+    let mut order: Vec<StatementGroup> = Vec::new();
+    let mut index: HashMap<&str, usize> = HashMap::new();
+    for statement in statements {
+        let Some(sql) = key(statement) else { continue };
+        let slot = *index.entry(sql).or_insert_with(|| {
+            order.push(StatementGroup { sql: sql.to_string(), count: 0, elapsed: Duration::ZERO });
+            order.len() - 1
+        });
+        order[slot].count += 1;
+        order[slot].elapsed += statement.elapsed;
+    }
+    order.retain(|group| group.count > 1);
+    // Stable: equal groups keep the order their first statement ran in.
+    order.sort_by_key(|group| std::cmp::Reverse(group.count));
+    order
+}
+
+#[derive(Default)]
+struct ThreadState {
+    /// The recording in progress, if [`record`] is running on this thread.
+    recording: Option<Recording>,
+    housekeeping: u32,
+    /// Rows changed per table since the last statement finished: the update hook fires before
+    /// the profile hook of the statement that changed them.
+    changed: Vec<(String, u64)>,
+    /// Prepared SQL texts, shared by every statement that ran them.
+    texts: HashMap<String, Arc<str>>,
+}
+
 thread_local! {
-    static TOTALS: Cell<StatementTotals> = const { Cell::new(StatementTotals { statements: 0, elapsed: Duration::ZERO }) };
+    static STATE: RefCell<ThreadState> = RefCell::new(ThreadState::default());
 }
 
-fn on_statement(sql: &str, elapsed: Duration) {
-    TOTALS.with(|totals| {
-        let mut now = totals.get();
-        now.statements += 1;
-        now.elapsed += elapsed;
-        totals.set(now);
-    });
-    tracing::trace!(target: "movielens::sql", elapsed_us = elapsed.as_micros() as u64, sql);
-}
-
-/// Installs the hook on a connection.
+/// Installs the recorder's hooks on a connection.
 pub fn record_on(conn: &mut Connection) {
-    conn.profile(Some(on_statement));
+    conn.profile(Some(on_finish));
+    conn.update_hook(Some(on_row_changed));
 }
 
-/// Runs `work` and returns the statements it ran on this thread, with their total time.
-pub fn count<T>(work: impl FnOnce() -> T) -> (T, StatementTotals) {
-    let before = TOTALS.with(Cell::get);
+/// Removes the hooks for the duration of `work`: for bulk loads of millions of rows, whose
+/// statements no one inspects one by one.
+pub fn unrecorded<T>(conn: &mut Connection, work: impl FnOnce(&mut Connection) -> T) -> T {
+    conn.profile(None);
+    conn.update_hook(None::<fn(Action, &str, &str, i64)>);
+    let result = work(conn);
+    record_on(conn);
+    result
+}
+
+fn on_finish(sql: &str, elapsed: Duration) {
+    STATE.with(|state| {
+        let mut state = state.borrow_mut();
+        let changed = std::mem::take(&mut state.changed);
+        if state.housekeeping > 0 || starts_with_word(sql, "PRAGMA") {
+            return;
+        }
+        tracing::trace!(target: "movielens::sql", elapsed_us = elapsed.as_micros() as u64, sql);
+        if state.recording.is_none() {
+            return;
+        }
+        let text = match state.texts.get(sql) {
+            Some(text) => text.clone(),
+            None => {
+                let text: Arc<str> = Arc::from(sql);
+                state.texts.insert(sql.to_string(), text.clone());
+                text
+            }
+        };
+        let rows_changed = written_table(sql).map(|target| {
+            changed.iter().filter(|(table, _)| table.eq_ignore_ascii_case(&target)).map(|(_, rows)| rows).sum()
+        });
+        let statement = Statement { sql: text, bound_sql: None, elapsed, rows_changed };
+        if let Some(recording) = state.recording.as_mut() {
+            recording.push(statement);
+        }
+    });
+}
+
+fn on_row_changed(_action: Action, _database: &str, table: &str, _rowid: i64) {
+    STATE.with(|state| {
+        let mut state = state.borrow_mut();
+        match state.changed.iter_mut().find(|(changed, _)| changed == table) {
+            Some((_, rows)) => *rows += 1,
+            None => state.changed.push((table.to_string(), 1)),
+        }
+    });
+}
+
+/// Attaches bound values to the latest record of the statement `sql`: `expanded_sql` is its SQL
+/// with the values written in (rusqlite's `Statement::expanded_sql`), taken after it ran.
+///
+/// SQLite tells a connection either each statement's time (the profile hook) or its values (the
+/// legacy trace hook), never both, and rusqlite offers no other hook. The recorder keeps the
+/// time; code that shows its statements' values reports them here. Only statements with values
+/// can be found to be duplicates.
+pub fn note_values(sql: &str, expanded_sql: Option<String>) {
+    let Some(expanded_sql) = expanded_sql else { return };
+    STATE.with(|state| {
+        let mut state = state.borrow_mut();
+        let Some(recording) = state.recording.as_mut() else { return };
+        let latest = recording.statements.iter_mut().rev().find(|statement| &*statement.sql == sql);
+        if let Some(statement) = latest.filter(|statement| statement.bound_sql.is_none()) {
+            statement.bound_sql = Some(expanded_sql);
+        }
+    });
+}
+
+fn starts_with_word(sql: &str, word: &str) -> bool {
+    let sql = sql.trim_start();
+    sql.len() >= word.len() && sql.is_char_boundary(word.len()) && sql[..word.len()].eq_ignore_ascii_case(word)
+}
+
+/// The table an INSERT, REPLACE, UPDATE or DELETE writes to.
+fn written_table(sql: &str) -> Option<String> {
+    let mut words = sql.split_whitespace();
+    let first = words.next()?.to_ascii_uppercase();
+    let name = match first.as_str() {
+        "INSERT" | "REPLACE" => words.find(|word| word.eq_ignore_ascii_case("INTO")).and_then(|_| words.next()),
+        "DELETE" => words.find(|word| word.eq_ignore_ascii_case("FROM")).and_then(|_| words.next()),
+        "UPDATE" => words.find(|word| !word.eq_ignore_ascii_case("OR") && !is_conflict_clause(word)),
+        _ => None,
+    }?;
+    let name = name.split(['(', ' ']).next()?.trim_matches(['"', '`', '[', ']']);
+    Some(name.rsplit('.').next()?.to_string())
+}
+
+fn is_conflict_clause(word: &str) -> bool {
+    ["ROLLBACK", "ABORT", "REPLACE", "FAIL", "IGNORE"].iter().any(|clause| word.eq_ignore_ascii_case(clause))
+}
+
+/// Runs `work` and returns what it ran on this thread. Recordings nest: an outer one also gets
+/// the inner one's statements.
+pub fn record<T>(work: impl FnOnce() -> T) -> (T, Recording) {
+    let outer = STATE.with(|state| state.borrow_mut().recording.replace(Recording::default()));
     let result = work();
-    let after = TOTALS.with(Cell::get);
-    let totals = StatementTotals {
-        statements: after.statements - before.statements,
-        elapsed: after.elapsed.saturating_sub(before.elapsed),
-    };
-    (result, totals)
+    let recording = STATE.with(|state| {
+        let mut state = state.borrow_mut();
+        let recording = state.recording.take().unwrap_or_default();
+        if let Some(mut outer) = outer {
+            outer.append(recording.clone());
+            state.recording = Some(outer);
+        }
+        recording
+    });
+    (result, recording)
+}
+
+/// Runs `work` without recording its statements: the transactions `Db` opens and closes around a
+/// unit of work are its own doing, not the caller's.
+pub fn housekeeping<T>(work: impl FnOnce() -> T) -> T {
+    /// Ends the housekeeping even if `work` panics.
+    struct Ends;
+    impl Drop for Ends {
+        fn drop(&mut self) {
+            STATE.with(|state| state.borrow_mut().housekeeping -= 1);
+        }
+    }
+    STATE.with(|state| state.borrow_mut().housekeeping += 1);
+    let _ends = Ends;
+    work()
+}
+
+/// Drops what a panic left behind on this thread: statements that never finished, and a recording
+/// that never ended.
+pub fn forget_thread_state() {
+    STATE.with(|state| {
+        let mut state = state.borrow_mut();
+        state.changed.clear();
+        state.recording = None;
+        state.housekeeping = 0;
+    });
+}
+
+tokio::task_local! {
+    static REQUEST: RefCell<Recording>;
+}
+
+/// Runs a request's future and returns, with its output, everything its units of work ran.
+pub async fn in_request<F: Future>(request: F) -> (F::Output, Recording) {
+    REQUEST
+        .scope(RefCell::new(Recording::default()), async {
+            let output = request.await;
+            (output, REQUEST.with(|recording| recording.take()))
+        })
+        .await
+}
+
+/// Adds a unit of work's statements to the request being served; outside a request, nothing.
+pub fn add_to_request(recording: Recording) {
+    let _ = REQUEST.try_with(|request| request.borrow_mut().append(recording));
 }

@@ -35,6 +35,7 @@ impl Writer {
                 // thread, and every later write, carries on.
                 if catch_unwind(AssertUnwindSafe(|| job(&mut conn))).is_err() {
                     tracing::error!("a database write panicked");
+                    statements::forget_thread_state();
                 }
             }
         })?;
@@ -76,12 +77,14 @@ impl Writer {
         let span = tracing::debug_span!("db_write", operation, statements = tracing::field::Empty);
         let job: Job = Box::new(move |conn| {
             let _entered = span.enter();
-            let (result, counted) = statements::count(|| work(conn));
-            span.record("statements", counted.statements);
-            let _ = reply.send(result);
+            let (result, recording) = statements::record(|| work(conn));
+            span.record("statements", recording.count());
+            let _ = reply.send((result, recording));
         });
         jobs.send(job).await.map_err(|_| DbError::Closed)?;
-        result.await.map_err(|_| DbError::WriterFailed)?
+        let (result, recording) = result.await.map_err(|_| DbError::WriterFailed)?;
+        statements::add_to_request(recording);
+        result
     }
 }
 
@@ -93,8 +96,16 @@ pub fn in_immediate_transaction<T, E>(
 where
     E: From<DbError>,
 {
-    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate).map_err(DbError::from)?;
-    let value = work(&tx)?;
-    tx.commit().map_err(DbError::from)?;
-    Ok(value)
+    let tx = statements::housekeeping(|| conn.transaction_with_behavior(TransactionBehavior::Immediate))
+        .map_err(DbError::from)?;
+    match work(&tx) {
+        Ok(value) => {
+            statements::housekeeping(|| tx.commit()).map_err(DbError::from)?;
+            Ok(value)
+        }
+        Err(err) => {
+            statements::housekeeping(|| drop(tx));
+            Err(err)
+        }
+    }
 }

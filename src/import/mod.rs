@@ -18,7 +18,7 @@ mod synthetic;
 use std::fmt;
 use std::time::Duration;
 
-use crate::db::{Db, DbError};
+use crate::db::{statements, Db, DbError};
 use source::{DataFile, DatasetSource};
 
 #[derive(Debug, thiserror::Error)]
@@ -110,7 +110,8 @@ impl fmt::Display for ImportSummary {
 /// Loads `source` into the database in one transaction.
 pub fn import(db: &Db, source: &mut dyn DatasetSource, options: ImportOptions) -> Result<ImportSummary, ImportError> {
     let _loading = options.cancel.loading();
-    db.with_conn(|conn| load::load(conn, source, options))
+    // Millions of inserts that no one inspects one by one: the recorder's hooks would only slow them.
+    db.with_conn(|conn| statements::unrecorded(conn, |conn| load::load(conn, source, options)))
 }
 
 /// Whether the database holds any movies (a fresh database holds none).
