@@ -7,6 +7,7 @@ pub mod guard;
 mod health;
 pub mod host;
 pub mod json;
+pub mod lab;
 pub mod links;
 pub mod movies;
 pub mod operations;
@@ -42,6 +43,37 @@ pub enum ApiTags {
     Links,
     /// Service health, for load balancers and benchmarks.
     Health,
+    /// Loading a related row per row costs a query each: 1 + N statements for N movies. The
+    /// `similar_queries` of the answer show them as one group of N.
+    #[oai(rename = "Lab: N+1 queries")]
+    LabNPlusOne,
+    /// One JOIN loads movies with their one-to-one links: 1 statement, whatever the limit.
+    #[oai(rename = "Lab: select_related")]
+    LabSelectRelated,
+    /// Many-to-many and reverse relations load in one extra statement each, for all movies at
+    /// once: 3 statements, whatever the limit.
+    #[oai(rename = "Lab: prefetch_related")]
+    LabPrefetchRelated,
+    /// Filters combined with OR, AND and NOT, and a filter language that compiles to a
+    /// parameterised WHERE clause.
+    #[oai(rename = "Lab: Q filters")]
+    LabQFilters,
+    /// Updates done in one statement (`SET x = x + 1`) lose nothing under concurrency;
+    /// read-modify-write in the application does.
+    #[oai(rename = "Lab: F expressions")]
+    LabFExpressions,
+    /// Selecting fewer columns, and what a deferred column costs when it is touched later.
+    #[oai(rename = "Lab: only and defer")]
+    LabOnlyDefer,
+    /// Rows as plain objects or arrays instead of full models.
+    #[oai(rename = "Lab: values and values_list")]
+    LabValues,
+    /// The same query on an indexed column and on an unindexed one: SEARCH against SCAN.
+    #[oai(rename = "Lab: indexes")]
+    LabIndexes,
+    /// Reusing pooled connections (the seed's `CONN_MAX_AGE`) instead of opening one per request.
+    #[oai(rename = "Lab: connection reuse")]
+    LabConnectionReuse,
 }
 
 /// Every API struct, in the order Swagger UI lists them.

@@ -1,0 +1,4 @@
+//! The query lab: the seed's optimisation and ORM lessons as live endpoints that report, with
+//! their data, the statements SQLite really ran for them.
+
+pub mod report;
