@@ -1,7 +1,7 @@
 //! The statement recorder, on a real SQLite file: what it counts, what it leaves out, and how it
 //! groups repeats.
 
-use movielens::db::statements::{self, housekeeping, note_values, record, record_on};
+use movielens::db::statements::{self, housekeeping, note_run, record, record_on};
 use rusqlite::Connection;
 
 fn connection() -> (tempfile::TempDir, Connection) {
@@ -29,7 +29,7 @@ fn each_statement_is_recorded_once_with_its_time_changed_rows_and_reported_value
         let mut select = conn.prepare(SELECT).unwrap();
         let count: i64 = select.query_row(["a"], |row| row.get(0)).unwrap();
         assert_eq!(count, 1);
-        note_values(SELECT, select.expanded_sql());
+        note_run(SELECT, select.expanded_sql(), std::time::Duration::from_micros(7), false);
     });
     assert_eq!(recording.count(), 2, "{recording:#?}");
     let [insert, select] = recording.statements() else { panic!("{recording:#?}") };
@@ -38,6 +38,7 @@ fn each_statement_is_recorded_once_with_its_time_changed_rows_and_reported_value
     // Its trigger wrote four rows to item_log: those are not the statement's own rows.
     assert_eq!(insert.rows_changed, Some(2));
     assert_eq!(select.bound_sql.as_deref(), Some("SELECT count(*) FROM items WHERE name = 'a'"));
+    assert_eq!((select.elapsed, select.measured, insert.measured), (std::time::Duration::from_micros(7), true, false));
     assert_eq!(select.rows_changed, None);
     assert!(recording.elapsed() >= insert.elapsed + select.elapsed - std::time::Duration::from_nanos(1));
 }
@@ -72,7 +73,7 @@ fn a_query_per_row_inside_another_query_shows_as_a_similar_group() {
             for _ in 0..2 {
                 let mut by_id = conn.prepare_cached(BY_ID).unwrap();
                 let _: String = by_id.query_row([id], |row| row.get(0)).unwrap();
-                note_values(BY_ID, by_id.expanded_sql());
+                note_run(BY_ID, by_id.expanded_sql(), std::time::Duration::from_micros(1), false);
             }
         }
     });
@@ -135,4 +136,24 @@ fn a_statement_that_fails_is_recorded_and_leaves_no_trace_behind() {
         ]
     );
     assert_eq!(recording.statements()[1].rows_changed, Some(0));
+}
+
+#[test]
+fn a_statement_prepared_again_after_a_schema_change_is_one_statement_when_its_runner_says_so() {
+    let (dir, conn) = connection();
+    const COUNT: &str = "SELECT count(*) FROM items";
+    let mut statement = conn.prepare(COUNT).unwrap();
+    statement.query_row([], |_| Ok(())).unwrap();
+    // Another connection changes the schema: the statement must be prepared again.
+    Connection::open(dir.path().join("recorder.db")).unwrap().execute_batch("CREATE TABLE other (x)").unwrap();
+    let ((), recording) = record(|| {
+        statement.reset_status(rusqlite::StatementStatus::RePrepare);
+        statement.query_row([], |_| Ok(())).unwrap();
+        let reprepared = statement.reset_status(rusqlite::StatementStatus::RePrepare) > 0;
+        assert!(reprepared);
+        assert_eq!(statements::Recording::count(&statements::request_so_far()), 0, "outside a request");
+        note_run(COUNT, statement.expanded_sql(), std::time::Duration::from_micros(3), reprepared);
+    });
+    assert_eq!(recording.count(), 1, "{recording:#?}");
+    assert!(recording.statements()[0].measured);
 }

@@ -80,6 +80,8 @@ pub enum ApiTags {
 pub type Apis = (
     stats::StatsApi,
     movies::MoviesApi,
+    lab::orm::OrmLabApi,
+    lab::f_update::FExpressionLabApi,
     genres::GenresApi,
     users::UsersApi,
     ratings::RatingsApi,
@@ -93,6 +95,8 @@ pub fn service(db: Db, auth: AdminAuth) -> OpenApiService<Apis, ()> {
     let apis = (
         stats::StatsApi { db: db.clone() },
         movies::MoviesApi { db: db.clone() },
+        lab::orm::OrmLabApi { db: db.clone() },
+        lab::f_update::FExpressionLabApi { db: db.clone(), auth: auth.clone() },
         genres::GenresApi { db: db.clone() },
         users::UsersApi { db: db.clone() },
         ratings::RatingsApi { db: db.clone(), auth },

@@ -120,3 +120,50 @@ impl From<AppError> for Deleted {
         }
     }
 }
+
+/// Responses of a write that answers with a result rather than a new record.
+#[derive(ApiResponse)]
+#[oai(bad_request_handler = "done_bad_request")]
+pub enum Done<T: Type + Serialize + Send + Sync> {
+    /// Done; the body is the result.
+    #[oai(status = 200)]
+    Ok(FastJson<T>),
+    /// A parameter is missing or invalid.
+    #[oai(status = 400)]
+    BadRequest(Json<ErrorBody>),
+    /// No `Authorization: Bearer` token was sent.
+    #[oai(status = 401)]
+    Unauthorized(Json<ErrorBody>),
+    /// The token is not the admin token.
+    #[oai(status = 403)]
+    Forbidden(Json<ErrorBody>),
+    /// The server failed; the body carries the request id that its log names.
+    #[oai(status = 500)]
+    Internal(Json<ErrorBody>),
+    /// The database is busy with other writes (try again after `Retry-After` seconds), or the
+    /// server runs read-only.
+    #[oai(status = 503)]
+    Unavailable(Json<ErrorBody>, #[oai(header = "Retry-After")] Option<String>),
+}
+
+fn done_bad_request<T: Type + Serialize + Send + Sync>(err: poem::Error) -> Done<T> {
+    AppError::from_poem(&err).into()
+}
+
+impl<T: Type + Serialize + Send + Sync> From<AppError> for Done<T> {
+    fn from(err: AppError) -> Self {
+        match err.status() {
+            StatusCode::BAD_REQUEST => Done::BadRequest(err.body()),
+            StatusCode::UNAUTHORIZED => Done::Unauthorized(err.body()),
+            StatusCode::FORBIDDEN => Done::Forbidden(err.body()),
+            StatusCode::SERVICE_UNAVAILABLE => Done::Unavailable(err.body(), retry_after(&err)),
+            _ => Done::Internal(err.body()),
+        }
+    }
+}
+
+impl<T: Type + Serialize + Send + Sync, E: Into<AppError>> From<Result<T, E>> for Done<T> {
+    fn from(result: Result<T, E>) -> Self {
+        result.map_or_else(|err| err.into().into(), |value| Done::Ok(FastJson(value)))
+    }
+}

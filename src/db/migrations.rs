@@ -13,6 +13,7 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
     (2, "0002_rating_aggregates_and_tokens", include_str!("../../migrations/0002_rating_aggregates_and_tokens.sql")),
     (3, "0003_score_prior_and_id_high_water", include_str!("../../migrations/0003_score_prior_and_id_high_water.sql")),
     (4, "0004_genre_stats", include_str!("../../migrations/0004_genre_stats.sql")),
+    (5, "0005_lab_counters", include_str!("../../migrations/0005_lab_counters.sql")),
 ];
 
 /// The newest schema version this binary knows.

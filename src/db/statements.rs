@@ -32,9 +32,13 @@ pub struct Statement {
     /// The SQL as prepared, with `?` placeholders: statements with the same text are *similar*.
     pub sql: Arc<str>,
     /// The SQL with its bound values written in, where the code that ran it reported them (see
-    /// [`note_values`]): statements with the same are *duplicates*.
+    /// [`note_run`]): statements with the same are *duplicates*.
     pub bound_sql: Option<String>,
+    /// Time inside SQLite, from the profile hook (a resolution of one millisecond), or as the
+    /// code that ran it measured it (see [`note_run`]).
     pub elapsed: Duration,
+    /// Whether `elapsed` was measured by the code that ran the statement, to the microsecond.
+    pub measured: bool,
     /// Rows an INSERT, UPDATE or DELETE changed in its own table (rows its triggers changed
     /// elsewhere are not included), from SQLite's update hook. `None` for other statements:
     /// SQLite's hooks do not say how many rows a SELECT returned.
@@ -92,6 +96,13 @@ impl Recording {
         self.elapsed += other.elapsed;
         let room = MAX_KEPT_STATEMENTS.saturating_sub(self.statements.len());
         self.statements.extend(other.statements.into_iter().take(room));
+    }
+
+    /// Forgets the first `count` statements: what ran before a point of interest.
+    pub fn drop_first(&mut self, count: usize) {
+        let dropped: Vec<Statement> = self.statements.drain(..count.min(self.statements.len())).collect();
+        self.count = self.count.saturating_sub(count as u64);
+        self.elapsed = self.elapsed.saturating_sub(dropped.iter().map(|statement| statement.elapsed).sum());
     }
 
     fn push(&mut self, statement: Statement) {
@@ -175,7 +186,7 @@ fn on_finish(sql: &str, elapsed: Duration) {
         let rows_changed = written_table(sql).map(|target| {
             changed.iter().filter(|(table, _)| table.eq_ignore_ascii_case(&target)).map(|(_, rows)| rows).sum()
         });
-        let statement = Statement { sql: text, bound_sql: None, elapsed, rows_changed };
+        let statement = Statement { sql: text, bound_sql: None, elapsed, measured: false, rows_changed };
         if let Some(recording) = state.recording.as_mut() {
             recording.push(statement);
         }
@@ -192,21 +203,35 @@ fn on_row_changed(_action: Action, _database: &str, table: &str, _rowid: i64) {
     });
 }
 
-/// Attaches bound values to the latest record of the statement `sql`: `expanded_sql` is its SQL
-/// with the values written in (rusqlite's `Statement::expanded_sql`), taken after it ran.
+/// Completes the latest record of the statement `sql` with what the code that ran it measured:
+/// its SQL with the values written in (rusqlite's `Statement::expanded_sql`, taken after it ran)
+/// and the time from its first step to its last row.
 ///
 /// SQLite tells a connection either each statement's time (the profile hook) or its values (the
-/// legacy trace hook), never both, and rusqlite offers no other hook. The recorder keeps the
-/// time; code that shows its statements' values reports them here. Only statements with values
-/// can be found to be duplicates.
-pub fn note_values(sql: &str, expanded_sql: Option<String>) {
-    let Some(expanded_sql) = expanded_sql else { return };
+/// legacy trace hook), never both, and its profile times have a resolution of one millisecond:
+/// most statements here take microseconds. Code that shows its statements, as the query lab does,
+/// times them itself and reports here. Only statements with values can be found to be duplicates.
+pub fn note_run(sql: &str, expanded_sql: Option<String>, elapsed: Duration, reprepared: bool) {
     STATE.with(|state| {
         let mut state = state.borrow_mut();
         let Some(recording) = state.recording.as_mut() else { return };
-        let latest = recording.statements.iter_mut().rev().find(|statement| &*statement.sql == sql);
-        if let Some(statement) = latest.filter(|statement| statement.bound_sql.is_none()) {
-            statement.bound_sql = Some(expanded_sql);
+        let mut runs = recording.statements.iter().enumerate().rev().filter(|(_, statement)| &*statement.sql == sql);
+        let Some((latest, _)) = runs.next() else { return };
+        // A statement SQLite had to prepare again (the schema changed under it) reports its
+        // failed first attempt too: that is one statement, not two.
+        let attempt = runs.next().filter(|(_, statement)| reprepared && !statement.measured).map(|(index, _)| index);
+        let statement = &mut recording.statements[latest];
+        if statement.measured {
+            return;
+        }
+        recording.elapsed = recording.elapsed.saturating_sub(statement.elapsed) + elapsed;
+        statement.elapsed = elapsed;
+        statement.bound_sql = expanded_sql;
+        statement.measured = true;
+        if let Some(attempt) = attempt {
+            let attempt = recording.statements.remove(attempt);
+            recording.count -= 1;
+            recording.elapsed = recording.elapsed.saturating_sub(attempt.elapsed);
         }
     });
 }
@@ -294,4 +319,9 @@ pub async fn in_request<F: Future>(request: F) -> (F::Output, Recording) {
 /// Adds a unit of work's statements to the request being served; outside a request, nothing.
 pub fn add_to_request(recording: Recording) {
     let _ = REQUEST.try_with(|request| request.borrow_mut().append(recording));
+}
+
+/// What the request being served has run so far; empty outside a request.
+pub fn request_so_far() -> Recording {
+    REQUEST.try_with(|request| request.borrow().clone()).unwrap_or_default()
 }

@@ -2,6 +2,7 @@
 //! them; they carry poem-openapi derives so that the API can document them as they are.
 
 pub mod genres;
+pub mod lab;
 pub mod movies;
 pub mod ratings;
 pub mod stats;

@@ -96,3 +96,14 @@ impl<T: ParseFromJSON + ToJSON> LabReport<T> {
         }
     }
 }
+
+/// A lab answer from what a unit of work returned and recorded, started at `started`.
+pub fn recorded<T: ParseFromJSON + ToJSON>(
+    result: Result<(T, Recording), crate::db::DbError>,
+    started: std::time::Instant,
+    method: &str,
+    explanation: &str,
+) -> Result<LabReport<T>, crate::api::error::AppError> {
+    let (data, recording) = result?;
+    Ok(LabReport::new(method, explanation, &recording, started.elapsed(), data))
+}

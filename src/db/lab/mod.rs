@@ -1,0 +1,60 @@
+//! The query lab's SQL: the same movies loaded the slow way and the fast way, so the statement
+//! recorder can show the difference. Each function states how many statements it runs.
+//!
+//! Statements report their bound values and their measured time to the recorder ([`noted_rows`]),
+//! so the lab can show each one as SQLite ran it, to the microsecond, and find duplicates.
+
+pub mod counters;
+pub mod orm;
+
+use std::time::Instant;
+
+use rusqlite::{Connection, Params, Row, StatementStatus};
+
+use super::{statements, DbError};
+
+/// Runs `sql` with `params`, maps every row, and reports its values and time to the recorder.
+pub fn noted_rows<T, P: Params>(
+    conn: &Connection,
+    sql: &str,
+    params: P,
+    row: impl FnMut(&Row) -> rusqlite::Result<T>,
+) -> Result<Vec<T>, DbError> {
+    noted(conn, sql, |statement| statement.query_map(params, row)?.collect::<Result<Vec<T>, _>>())
+}
+
+/// Runs a statement that returns no rows, and reports its values and time to the recorder.
+pub fn noted_execute<P: Params>(conn: &Connection, sql: &str, params: P) -> Result<usize, DbError> {
+    noted(conn, sql, |statement| statement.execute(params))
+}
+
+fn noted<T>(
+    conn: &Connection,
+    sql: &str,
+    run: impl FnOnce(&mut rusqlite::Statement) -> rusqlite::Result<T>,
+) -> Result<T, DbError> {
+    let mut statement = conn.prepare_cached(sql)?;
+    statement.reset_status(StatementStatus::RePrepare);
+    let started = Instant::now();
+    let result = run(&mut statement)?;
+    let elapsed = started.elapsed();
+    let reprepared = statement.reset_status(StatementStatus::RePrepare) > 0;
+    statements::note_run(sql, statement.expanded_sql(), elapsed, reprepared);
+    Ok(result)
+}
+
+/// [`noted_rows`] for a statement that returns at most one row.
+pub fn noted_row<T, P: Params>(
+    conn: &Connection,
+    sql: &str,
+    params: P,
+    row: impl FnMut(&Row) -> rusqlite::Result<T>,
+) -> Result<Option<T>, DbError> {
+    Ok(noted_rows(conn, sql, params, row)?.into_iter().next())
+}
+
+/// A list of ids as one bound value, for `IN (SELECT value FROM json_each(?))`: one SQL text for
+/// any number of ids, so the statement cache holds one statement, not one per list length.
+pub fn id_list(ids: &[i64]) -> String {
+    serde_json::to_string(ids).expect("integers serialize")
+}
