@@ -3,6 +3,7 @@
 
 pub mod catalogue;
 mod connect;
+pub mod filter;
 pub mod maintenance;
 pub mod migrations;
 pub mod movies;
