@@ -3,6 +3,7 @@
 
 pub mod catalogue;
 mod connect;
+pub mod filter;
 pub mod lab;
 pub mod maintenance;
 pub mod migrations;

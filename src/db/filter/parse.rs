@@ -1,0 +1,245 @@
+//! A recursive-descent parser that writes the SQL as it goes.
+//!
+//! ```text
+//! or         = and { OR and }
+//! and        = unary { AND unary }
+//! unary      = NOT unary | '(' or ')' | comparison
+//! comparison = field operator value
+//! ```
+//!
+//! Only `NOT` and `(` recurse without consuming a comparison first, and both count towards
+//! [`MAX_DEPTH`], so the recursion is bounded whatever the input.
+
+use rusqlite::types::Value;
+
+use super::lex::{Kind, Op, Token};
+use super::{CompiledFilter, FilterError, FIELDS, MAX_DEPTH};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Field {
+    Title,
+    Genre,
+    Year,
+    Tag,
+    Ratings,
+    AvgRating,
+    Id,
+    ImdbId,
+    TmdbId,
+}
+
+impl Field {
+    fn parse(name: &str) -> Option<Field> {
+        Some(match name.to_ascii_lowercase().as_str() {
+            "title" => Field::Title,
+            "genre" => Field::Genre,
+            "year" => Field::Year,
+            "tag" => Field::Tag,
+            "ratings" => Field::Ratings,
+            "avg_rating" => Field::AvgRating,
+            "id" => Field::Id,
+            "imdb_id" => Field::ImdbId,
+            "tmdb_id" => Field::TmdbId,
+            _ => return None,
+        })
+    }
+
+    /// The field's name as [`FIELDS`] spells it.
+    fn name(self) -> &'static str {
+        FIELDS[self as usize]
+    }
+
+    fn is_text(self) -> bool {
+        matches!(self, Field::Title | Field::Genre | Field::Tag)
+    }
+}
+
+const GENRE: &str = "SELECT 1 FROM movie_genres mg JOIN genres g ON g.id = mg.genre_id \
+                     WHERE mg.movie_id = m.movie_id AND g.name = ? COLLATE NOCASE";
+const TAG_CONTAINS: &str =
+    "SELECT 1 FROM tags t WHERE t.movie_id = m.movie_id AND instr(unicode_lower(t.tag), unicode_lower(?)) > 0";
+const TAG_EQUALS: &str = "SELECT 1 FROM tags t WHERE t.movie_id = m.movie_id AND t.tag = ?";
+const LINK: &str = "SELECT 1 FROM links l WHERE l.movie_id = m.movie_id AND";
+
+pub(super) struct Parser {
+    tokens: Vec<Token>,
+    next: usize,
+    params: Vec<Value>,
+}
+
+impl Parser {
+    pub(super) fn new(tokens: Vec<Token>) -> Self {
+        Self { tokens, next: 0, params: Vec::new() }
+    }
+
+    pub(super) fn parse(mut self) -> Result<CompiledFilter, FilterError> {
+        let sql = self.or(0)?;
+        let token = self.peek();
+        let message = match &token.kind {
+            Kind::End => return Ok(CompiledFilter { sql, params: self.params }),
+            Kind::Close => "unmatched ')'".to_string(),
+            Kind::Word(_) | Kind::Quoted(_) => {
+                format!("expected AND or OR before {} (quote a value that has spaces)", token.describe())
+            }
+            _ => format!("expected AND or OR before {}", token.describe()),
+        };
+        Err(FilterError::new(token.start, message))
+    }
+
+    fn peek(&self) -> &Token {
+        &self.tokens[self.next]
+    }
+
+    /// Takes the next token; the end token is never passed.
+    fn advance(&mut self) -> Token {
+        let token = self.tokens[self.next].clone();
+        if token.kind != Kind::End {
+            self.next += 1;
+        }
+        token
+    }
+
+    fn or(&mut self, depth: usize) -> Result<String, FilterError> {
+        let mut parts = vec![self.and(depth)?];
+        while self.peek().kind == Kind::Or {
+            self.advance();
+            parts.push(self.and(depth)?);
+        }
+        Ok(join(parts, " OR "))
+    }
+
+    fn and(&mut self, depth: usize) -> Result<String, FilterError> {
+        let mut parts = vec![self.unary(depth)?];
+        while self.peek().kind == Kind::And {
+            self.advance();
+            parts.push(self.unary(depth)?);
+        }
+        Ok(join(parts, " AND "))
+    }
+
+    fn unary(&mut self, depth: usize) -> Result<String, FilterError> {
+        let token = self.peek().clone();
+        match token.kind {
+            Kind::Not => {
+                self.advance();
+                let operand = self.unary(nested(depth, &token)?)?;
+                Ok(format!("(NOT {operand})"))
+            }
+            Kind::Open => {
+                self.advance();
+                let inner = self.or(nested(depth, &token)?)?;
+                let close = self.advance();
+                if close.kind != Kind::Close {
+                    let message = format!("expected AND, OR or ')' before {}", close.describe());
+                    return Err(FilterError::new(close.start, message));
+                }
+                // Every piece is parenthesised already.
+                Ok(inner)
+            }
+            Kind::Word(name) => {
+                self.advance();
+                self.comparison(&name, token.start)
+            }
+            Kind::End => Err(FilterError::new(token.start, "expected an expression")),
+            _ => Err(FilterError::new(token.start, format!("expected an expression before {}", token.describe()))),
+        }
+    }
+
+    fn comparison(&mut self, name: &str, position: usize) -> Result<String, FilterError> {
+        let field = Field::parse(name).ok_or_else(|| {
+            FilterError::new(position, format!("unknown field '{name}'; known fields: {}", FIELDS.join(", ")))
+        })?;
+        let token = self.advance();
+        let Kind::Op(op) = token.kind else {
+            let message = format!("expected an operator (:, =, !=, <, <=, >, >=) after '{name}'");
+            return Err(FilterError::new(token.start, message));
+        };
+        if field.is_text() && !matches!(op, Op::Match | Op::Eq | Op::Ne) {
+            let message = format!("operator '{}' does not apply to text field '{}'", op.symbol(), field.name());
+            return Err(FilterError::new(token.start, message));
+        }
+        let value = self.advance();
+        let (Kind::Word(text) | Kind::Quoted(text)) = value.kind else {
+            let keyword = matches!(value.kind, Kind::And | Kind::Or | Kind::Not);
+            let hint = if keyword && field.is_text() { " (quote a keyword to search for it)" } else { "" };
+            return Err(FilterError::new(value.start, format!("expected a value after '{}'{hint}", op.symbol())));
+        };
+        let param = if field.is_text() { Value::Text(text) } else { number(field, &text, value.start)? };
+        self.params.push(param);
+        Ok(comparison_sql(field, op))
+    }
+}
+
+/// The depth inside one more `(` or `NOT`, or an error at that token past [`MAX_DEPTH`].
+fn nested(depth: usize, token: &Token) -> Result<usize, FilterError> {
+    if depth >= MAX_DEPTH {
+        let message = format!("the expression nests parentheses and NOT deeper than {MAX_DEPTH} levels");
+        return Err(FilterError::new(token.start, message));
+    }
+    Ok(depth + 1)
+}
+
+fn join(mut parts: Vec<String>, operator: &str) -> String {
+    if parts.len() == 1 {
+        return parts.pop().unwrap_or_default();
+    }
+    format!("({})", parts.join(operator))
+}
+
+/// The SQL of one comparison, with one `?` for its value.
+fn comparison_sql(field: Field, op: Op) -> String {
+    let compare = match op {
+        Op::Match | Op::Eq => "=",
+        Op::Ne => "<>",
+        other => other.symbol(),
+    };
+    match (field, op) {
+        (Field::Title, Op::Match) => "(instr(unicode_lower(m.title), unicode_lower(?)) > 0)".to_string(),
+        (Field::Title, _) => format!("(m.title {compare} ?)"),
+        (Field::Genre, Op::Ne) => format!("(NOT EXISTS ({GENRE}))"),
+        (Field::Genre, _) => format!("(EXISTS ({GENRE}))"),
+        (Field::Tag, Op::Match) => format!("(EXISTS ({TAG_CONTAINS}))"),
+        (Field::Tag, Op::Ne) => format!("(NOT EXISTS ({TAG_EQUALS}))"),
+        (Field::Tag, _) => format!("(EXISTS ({TAG_EQUALS}))"),
+        (Field::Year, _) => format!("(m.year {compare} ?)"),
+        (Field::Id, _) => format!("(m.movie_id {compare} ?)"),
+        (Field::Ratings, _) => format!("(coalesce(s.rating_count, 0) {compare} ?)"),
+        // NULL without ratings (no movie_stats row, or a count back at 0: division by zero is NULL).
+        (Field::AvgRating, _) => format!("(s.rating_sum / s.rating_count {compare} ?)"),
+        (Field::ImdbId, _) => format!("(EXISTS ({LINK} CAST(l.imdb_id AS INTEGER) {compare} ?))"),
+        (Field::TmdbId, _) => format!("(EXISTS ({LINK} l.tmdb_id {compare} ?))"),
+    }
+}
+
+/// The value of a numeric field: an integer, a finite float for `avg_rating`, and for `imdb_id`
+/// digits with an optional `tt` prefix (as in the IMDb's addresses).
+fn number(field: Field, text: &str, position: usize) -> Result<Value, FilterError> {
+    let name = field.name();
+    let error = |message: String| FilterError::new(position, message);
+    match field {
+        Field::AvgRating => text
+            .parse::<f64>()
+            .ok()
+            .filter(|value| value.is_finite())
+            .map(Value::Real)
+            .ok_or_else(|| error(format!("expected a number for '{name}'"))),
+        Field::ImdbId => {
+            let digits = match text.get(..2) {
+                Some(prefix) if prefix.eq_ignore_ascii_case("tt") => &text[2..],
+                _ => text,
+            };
+            if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+                return Err(error(format!("expected an IMDb id for '{name}': digits, optionally after 'tt'")));
+            }
+            digits.parse().map(Value::Integer).map_err(|_| error(format!("number out of range for '{name}'")))
+        }
+        _ => text.parse().map(Value::Integer).map_err(|err: std::num::ParseIntError| {
+            use std::num::IntErrorKind::{NegOverflow, PosOverflow};
+            error(match err.kind() {
+                PosOverflow | NegOverflow => format!("number out of range for '{name}'"),
+                _ if text.parse::<f64>().is_ok_and(f64::is_finite) => format!("expected a whole number for '{name}'"),
+                _ => format!("expected a number for '{name}'"),
+            })
+        }),
+    }
+}
