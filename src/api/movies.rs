@@ -53,6 +53,14 @@ impl MoviesApi {
         min_ratings: Query<Option<u32>>,
         /// Order: `id`, `title`, `year`, `mean_rating` or `rating_count`, `-` first for descending.
         sort: Query<Option<MovieSort>>,
+        /// An expression in the filter language, combined with the other filters by AND, e.g.
+        /// `(genre:Action OR genre:Comedy) AND NOT title:Episode AND year>=1990 AND ratings>=50`.
+        /// Fields: `title`, `genre`, `year`, `tag`, `ratings` (count), `avg_rating`, `id`,
+        /// `imdb_id`, `tmdb_id`. Operators: `:` (contains for title and tag, equals otherwise),
+        /// `=`, `!=`, `<`, `<=`, `>`, `>=`. `AND`, `OR`, `NOT` (or `&&`, `||`, `!`), parentheses,
+        /// and double-quoted values with `\"` escapes. A bad expression is a 400 that says where.
+        #[oai(validator(max_length = 1000))]
+        filter: Query<Option<String>>,
     ) -> Lookup<Page<MovieSummary>> {
         let window = PageWindow::new(page.0, page_size.0);
         let filter = MovieFilter {
@@ -62,6 +70,7 @@ impl MoviesApi {
             year_min: year_min.0,
             year_max: year_max.0,
             min_ratings: min_ratings.0,
+            expression: filter.0,
             sort: sort.0.unwrap_or_default(),
         };
         let url = RequestUrl::of(request);

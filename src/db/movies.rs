@@ -3,6 +3,7 @@
 use rusqlite::types::Value;
 use rusqlite::{params, params_from_iter, Connection, OptionalExtension, Row};
 
+use super::filter::CompiledFilter;
 use super::DbError;
 use crate::model::movies::{
     GenreMatch, Links, MovieDetail, MovieFilter, MovieSort, MovieSummary, RatingBucket, RatingStats, TagCount,
@@ -88,8 +89,19 @@ fn filter_sql(conn: &Connection, filter: &MovieFilter) -> Result<(String, Vec<Va
         clauses.push("coalesce(s.rating_count, 0) >= ?".to_string());
         values.push(Value::Integer(min_ratings.into()));
     }
+    if let Some(expression) = &filter.expression {
+        let compiled = compile_filter(expression)?;
+        clauses.push(compiled.sql);
+        values.extend(compiled.params);
+    }
     let sql = if clauses.is_empty() { String::new() } else { format!("WHERE {}", clauses.join(" AND ")) };
     Ok((sql, values))
+}
+
+/// Compiles a filter-language expression; a bad one is invalid input that says where.
+pub fn compile_filter(expression: &str) -> Result<CompiledFilter, DbError> {
+    super::filter::compile(expression)
+        .map_err(|err| DbError::Invalid(format!("filter: {err}"), Some(format!("filter, character {}", err.position))))
 }
 
 fn order_sql(sort: MovieSort) -> &'static str {
@@ -123,13 +135,19 @@ pub fn list(
     } else {
         format!("SELECT count(*) {from} {where_sql}")
     };
-    let count: i64 = conn.prepare_cached(&count_sql)?.query_row(params_from_iter(&values), |row| row.get(0))?;
+    // The fixed filters give a few SQL shapes, worth caching; each filter-language expression gives
+    // its own, which would only push the hot statements out of the cache.
+    let cache = filter.expression.is_none();
+    let count: i64 = on_statement(conn, &count_sql, cache, |statement| {
+        statement.query_row(params_from_iter(&values), |row| row.get(0))
+    })?;
     values.push(Value::Integer(limit.into()));
     values.push(Value::Integer(offset as i64));
     // The page's ids first, then their columns: a deep page skips `offset` ids alone rather than
     // `offset` joined rows. Stats are joined for skipping only where the filter or sort needs them.
     let order = order_sql(filter.sort);
     let needs_stats = filter.min_ratings.is_some_and(|min| min > 0)
+        || filter.expression.is_some()
         || matches!(
             filter.sort,
             MovieSort::MeanRating | MovieSort::MeanRatingDesc | MovieSort::RatingCount | MovieSort::RatingCountDesc
@@ -141,8 +159,24 @@ pub fn list(
          CROSS JOIN movies m ON m.movie_id = page.movie_id LEFT JOIN movie_stats s ON s.movie_id = m.movie_id
          ORDER BY {order}"
     );
-    let movies = conn.prepare_cached(&sql)?.query_map(params_from_iter(&values), summary)?.collect::<Result<_, _>>()?;
+    let movies = on_statement(conn, &sql, cache, |statement| {
+        statement.query_map(params_from_iter(&values), summary)?.collect::<Result<_, _>>()
+    })?;
     Ok((count as u64, movies))
+}
+
+/// Runs `work` on `sql` prepared, through the connection's statement cache if `cache`.
+fn on_statement<T>(
+    conn: &Connection,
+    sql: &str,
+    cache: bool,
+    work: impl FnOnce(&mut rusqlite::Statement) -> rusqlite::Result<T>,
+) -> rusqlite::Result<T> {
+    if cache {
+        work(&mut *conn.prepare_cached(sql)?)
+    } else {
+        work(&mut conn.prepare(sql)?)
+    }
 }
 
 /// Everything about one movie, or `None` if there is no such movie.

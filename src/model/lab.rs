@@ -109,3 +109,30 @@ pub struct FUpdateRace {
     /// `SET value = value + 1`: one statement, computed by SQLite under the write lock.
     pub f_expression: RaceOutcome,
 }
+
+/// A movie in a filter's results.
+#[derive(Debug, Clone, PartialEq, Object, Serialize)]
+pub struct MovieTitle {
+    #[oai(validator(minimum(value = "1"), maximum(value = "9007199254740991")))]
+    pub id: i64,
+    pub title: String,
+}
+
+/// One filter: what it asks, the SQL it compiled to, what that cost, and what it found.
+#[derive(Debug, Clone, PartialEq, Object, Serialize)]
+pub struct FilterRun {
+    /// The filter as the seed wrote it with Django's Q objects, or as it was given in `q`.
+    pub filter: String,
+    /// The WHERE clause, with `?` for each parameter.
+    pub sql: String,
+    /// The parameters, in order: user text reaches SQLite only here, never in the SQL.
+    pub params: Vec<serde_json::Value>,
+    /// Statements this filter ran: its count and its page.
+    #[oai(validator(minimum(value = "0"), maximum(value = "9007199254740991")))]
+    pub queries_count: i64,
+    /// Movies that match, counted once each.
+    #[oai(validator(minimum(value = "0"), maximum(value = "9007199254740991")))]
+    pub total: i64,
+    /// The first matches, by id.
+    pub movies: Vec<MovieTitle>,
+}

@@ -217,5 +217,7 @@ pub struct MovieFilter {
     pub year_min: Option<i32>,
     pub year_max: Option<i32>,
     pub min_ratings: Option<u32>,
+    /// An expression in the filter language (see `db::filter`).
+    pub expression: Option<String>,
     pub sort: MovieSort,
 }

@@ -3,4 +3,5 @@
 
 pub mod f_update;
 pub mod orm;
+pub mod q_filters;
 pub mod report;

@@ -53,13 +53,22 @@ pub struct CompiledFilter {
 /// Why an expression was refused, and where: `position` is a 0-based offset in characters (not
 /// bytes), so that a client can point at it in what the user typed.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{message} at {position}")]
+#[error("{}", self.describe())]
 pub struct FilterError {
     pub position: usize,
     pub message: String,
 }
 
 impl FilterError {
+    /// `{message} at {position}`, with a hint after a `;` kept after the position:
+    /// `unknown field 'foo' at 0; known fields: ...`.
+    fn describe(&self) -> String {
+        match self.message.split_once("; ") {
+            Some((problem, hint)) => format!("{problem} at {}; {hint}", self.position),
+            None => format!("{} at {}", self.message, self.position),
+        }
+    }
+
     fn new(position: usize, message: impl Into<String>) -> Self {
         Self { position, message: message.into() }
     }

@@ -6,6 +6,7 @@
 
 pub mod counters;
 pub mod orm;
+pub mod q_filters;
 
 use std::time::Instant;
 
