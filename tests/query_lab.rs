@@ -200,3 +200,18 @@ fn f_update_needs_the_admin_token_and_bounded_parameters() {
     }
     assert_eq!(send("GET", &url, &[], None).0, 405);
 }
+
+#[test]
+fn the_api_root_lists_the_lab_under_the_seeds_group_names_and_every_url_answers() {
+    let app = spawn_app(None);
+    let root = get_json(&app.url("/api/"), 200);
+    let groups = ["optimization_endpoints", "advanced_orm_features"];
+    let lessons: Vec<(&String, &Value)> = groups.iter().flat_map(|group| root[group].as_object().unwrap()).collect();
+    assert_eq!(lessons.len(), 11, "{root:#}");
+    for (name, url) in lessons {
+        let url = url.as_str().unwrap();
+        assert!(url.starts_with(&app.url("/api/movies/")) && url.ends_with('/'), "{name}: {url}");
+        let expected = if name == "f_update" { 405 } else { 200 };
+        assert_eq!(send("GET", url, &[], None).0, expected, "{name}: {url}");
+    }
+}

@@ -26,6 +26,32 @@ pub struct ApiRoot {
     pub docs: String,
     /// The OpenAPI document.
     pub openapi: String,
+    /// The query lab's lessons on query counts, indexes and connections, as the seed grouped them.
+    pub optimization_endpoints: OptimizationEndpoints,
+    /// The query lab's lessons on the ORM's query tools, as the seed grouped them.
+    pub advanced_orm_features: AdvancedOrmFeatures,
+}
+
+/// The query lab's optimisation lessons.
+#[derive(Debug, Clone, Object, Serialize)]
+pub struct OptimizationEndpoints {
+    pub n_plus_one: String,
+    pub select_related: String,
+    pub prefetch_related: String,
+    pub index_compare: String,
+    pub connection_pool: String,
+}
+
+/// The query lab's ORM lessons.
+#[derive(Debug, Clone, Object, Serialize)]
+pub struct AdvancedOrmFeatures {
+    pub q_filters: String,
+    /// POST, with the admin token.
+    pub f_update: String,
+    pub only: String,
+    pub defer: String,
+    pub values: String,
+    pub values_list: String,
 }
 
 pub struct StatsApi {
@@ -53,6 +79,21 @@ impl StatsApi {
             health: url("/api/health"),
             docs: url("/docs"),
             openapi: url("/openapi.json"),
+            optimization_endpoints: OptimizationEndpoints {
+                n_plus_one: url("/api/movies/n-plus-one/"),
+                select_related: url("/api/movies/select-related/"),
+                prefetch_related: url("/api/movies/prefetch-related/"),
+                index_compare: url("/api/movies/index-compare/"),
+                connection_pool: url("/api/movies/connection-pool/"),
+            },
+            advanced_orm_features: AdvancedOrmFeatures {
+                q_filters: url("/api/movies/q-filters/"),
+                f_update: url("/api/movies/f-update/"),
+                only: url("/api/movies/only/"),
+                defer: url("/api/movies/defer/"),
+                values: url("/api/movies/values/"),
+                values_list: url("/api/movies/values-list/"),
+            },
         })
     }
 
