@@ -244,12 +244,16 @@ fn starts_with_word(sql: &str, word: &str) -> bool {
 /// The table an INSERT, REPLACE, UPDATE or DELETE writes to.
 fn written_table(sql: &str) -> Option<String> {
     let mut words = sql.split_whitespace();
-    let first = words.next()?.to_ascii_uppercase();
-    let name = match first.as_str() {
-        "INSERT" | "REPLACE" => words.find(|word| word.eq_ignore_ascii_case("INTO")).and_then(|_| words.next()),
-        "DELETE" => words.find(|word| word.eq_ignore_ascii_case("FROM")).and_then(|_| words.next()),
-        "UPDATE" => words.find(|word| !word.eq_ignore_ascii_case("OR") && !is_conflict_clause(word)),
-        _ => None,
+    let first = words.next()?;
+    let is = |keyword: &str| first.eq_ignore_ascii_case(keyword);
+    let name = if is("INSERT") || is("REPLACE") {
+        words.find(|word| word.eq_ignore_ascii_case("INTO")).and_then(|_| words.next())
+    } else if is("DELETE") {
+        words.find(|word| word.eq_ignore_ascii_case("FROM")).and_then(|_| words.next())
+    } else if is("UPDATE") {
+        words.find(|word| !word.eq_ignore_ascii_case("OR") && !is_conflict_clause(word))
+    } else {
+        None
     }?;
     let name = name.split(['(', ' ']).next()?.trim_matches(['"', '`', '[', ']']);
     Some(name.rsplit('.').next()?.to_string())
