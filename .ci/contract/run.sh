@@ -129,7 +129,6 @@ if (cd "$WORK" && timeout 600 "$VENV/bin/schemathesis" --config-file "$HERE/sche
         --url "$BASE" \
         --checks all \
         --seed 20240601 \
-        --max-examples 100 \
         --continue-on-failure \
         --workers 2 \
         --generation-database none \
