@@ -3,6 +3,7 @@
 
 pub mod genres;
 pub mod movies;
+pub mod pool;
 pub mod ratings;
 pub mod stats;
 pub mod users;
