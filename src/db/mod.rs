@@ -3,6 +3,7 @@
 
 pub mod catalogue;
 mod connect;
+pub mod index_compare;
 pub mod maintenance;
 pub mod migrations;
 pub mod movies;

@@ -2,6 +2,7 @@
 //! them; they carry poem-openapi derives so that the API can document them as they are.
 
 pub mod genres;
+pub mod index_compare;
 pub mod movies;
 pub mod pool;
 pub mod ratings;
