@@ -80,6 +80,7 @@ pub enum ApiTags {
 pub type Apis = (
     stats::StatsApi,
     movies::MoviesApi,
+    lab::performance::PerformanceLabApi,
     genres::GenresApi,
     users::UsersApi,
     ratings::RatingsApi,
@@ -93,6 +94,7 @@ pub fn service(db: Db, auth: AdminAuth) -> OpenApiService<Apis, ()> {
     let apis = (
         stats::StatsApi { db: db.clone() },
         movies::MoviesApi { db: db.clone() },
+        lab::performance::PerformanceLabApi { db: db.clone() },
         genres::GenresApi { db: db.clone() },
         users::UsersApi { db: db.clone() },
         ratings::RatingsApi { db: db.clone(), auth },

@@ -1,4 +1,5 @@
 //! The query lab: the seed's optimisation and ORM lessons as live endpoints that report, with
 //! their data, the statements SQLite really ran for them.
 
+pub mod performance;
 pub mod report;
