@@ -3,11 +3,14 @@
 
 use std::fs::OpenOptions;
 use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
 
 use r2d2::ManageConnection;
 use r2d2_sqlite::SqliteConnectionManager;
 use rusqlite::{Connection, OpenFlags};
 
+use super::pool_stats::{PoolTracker, TrackedConnection};
 use super::{migrations, statements, DbError};
 
 /// Milliseconds a statement waits for a lock held by another writer before giving up with SQLITE_BUSY.
@@ -47,13 +50,13 @@ pub fn configure(conn: &mut Connection, read_only: bool) -> rusqlite::Result<()>
     Ok(())
 }
 
-/// The pool's connection manager. With `reuse` off (`--db-conn-max-age 0`, Django's
-/// `CONN_MAX_AGE = 0`) every connection is closed when it is handed back, so each unit of work
-/// gets a fresh one.
+/// The pool's connection manager. A connection handed back past `max_age` is closed; with a
+/// `max_age` of 0 (`--db-conn-max-age 0`, Django's `CONN_MAX_AGE = 0`) every one is, so each unit
+/// of work gets a fresh one. The pool's connections are registered with a [`PoolTracker`].
 #[derive(Debug)]
 pub struct Manager {
     inner: SqliteConnectionManager,
-    reuse: bool,
+    tracker: Arc<PoolTracker>,
 }
 
 /// How the pool's connections open the file.
@@ -67,7 +70,7 @@ pub enum Access {
 }
 
 impl Manager {
-    pub fn new(path: &Path, access: Access, reuse: bool) -> Self {
+    pub fn new(path: &Path, access: Access, max_age: Duration) -> Self {
         let read_only = access != Access::ReadWrite;
         let read_only_flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
         let manager = match access {
@@ -76,7 +79,19 @@ impl Manager {
             Access::Immutable => SqliteConnectionManager::file(immutable_uri(path))
                 .with_flags(read_only_flags | OpenFlags::SQLITE_OPEN_URI),
         };
-        Self { inner: manager.with_init(move |conn| configure(conn, read_only)), reuse }
+        let inner = manager.with_init(move |conn| configure(conn, read_only));
+        Self { inner, tracker: Arc::new(PoolTracker::new(max_age)) }
+    }
+
+    /// A connection with every setting but outside the pool and its figures: the writer's, and
+    /// the probes made before the pool starts.
+    pub fn connect_unpooled(&self) -> rusqlite::Result<Connection> {
+        self.inner.connect()
+    }
+
+    /// The registry of the pool's connections.
+    pub fn tracker(&self) -> Arc<PoolTracker> {
+        Arc::clone(&self.tracker)
     }
 }
 
@@ -95,20 +110,22 @@ fn immutable_uri(path: &Path) -> String {
 }
 
 impl ManageConnection for Manager {
-    type Connection = Connection;
+    type Connection = TrackedConnection;
     type Error = rusqlite::Error;
 
-    fn connect(&self) -> Result<Connection, rusqlite::Error> {
-        self.inner.connect()
+    fn connect(&self) -> Result<TrackedConnection, rusqlite::Error> {
+        self.inner.connect().map(|conn| self.tracker.track(conn))
     }
 
-    fn is_valid(&self, conn: &mut Connection) -> Result<(), rusqlite::Error> {
+    fn is_valid(&self, conn: &mut TrackedConnection) -> Result<(), rusqlite::Error> {
         self.inner.is_valid(conn)
     }
 
-    fn has_broken(&self, _conn: &mut Connection) -> bool {
-        // r2d2 drops a connection reported broken instead of keeping it for the next user.
-        !self.reuse
+    fn has_broken(&self, conn: &mut TrackedConnection) -> bool {
+        // r2d2 drops a connection reported broken instead of keeping it for the next user. Its
+        // own max lifetime is enforced only by a sweep every 30 s; this closes an old connection
+        // as it is handed back, as Django does with CONN_MAX_AGE at the end of a request.
+        self.tracker.max_age().is_zero() || self.tracker.expired(conn)
     }
 }
 

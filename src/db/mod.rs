@@ -4,10 +4,12 @@
 pub mod catalogue;
 mod connect;
 pub mod filter;
+pub mod index_compare;
 pub mod lab;
 pub mod maintenance;
 pub mod migrations;
 pub mod movies;
+pub mod pool_stats;
 pub mod ratings;
 pub mod scores;
 pub mod statements;
@@ -16,13 +18,15 @@ pub mod writer;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
-use r2d2::ManageConnection;
 use rusqlite::{Connection, ErrorCode, Transaction};
 use tokio::sync::Semaphore;
 
 use crate::config::DbConfig;
+use crate::model::pool::PoolStats;
 use connect::{Access, Manager};
+use pool_stats::PoolTracker;
 use statements::Recording;
 use writer::Writer;
 
@@ -102,6 +106,10 @@ pub struct Db {
     /// One permit per pooled connection: requests beyond that wait here, cheaply, instead of
     /// each holding a blocking thread that sleeps in the pool.
     permits: Arc<Semaphore>,
+    /// The pool's connections and checkouts, for [`Db::pool_stats`].
+    tracker: Arc<PoolTracker>,
+    /// When the writer's connection was opened; `None` without one (`--read-only`).
+    writer_opened_at: Option<Instant>,
 }
 
 impl Db {
@@ -119,10 +127,11 @@ impl Db {
         if let Some(reason) = connect::unwritable_reason(&config.path) {
             return Err(DbError::ReadOnly { reason });
         }
-        let manager = Manager::new(&config.path, Access::ReadWrite, config.conn_max_age_secs > 0);
+        let manager = Manager::new(&config.path, Access::ReadWrite, config.conn_max_age());
         // Migrate on a connection of our own first: a bad path fails here at once, with SQLite's
         // reason, instead of in the pool's retry loop.
-        let mut first = manager.connect()?;
+        let mut first = manager.connect_unpooled()?;
+        let writer_opened_at = Instant::now();
         if first.is_readonly(rusqlite::DatabaseName::Main)? {
             let reason = "SQLite could open it only read-only".to_string();
             return Err(DbError::ReadOnly { reason });
@@ -130,7 +139,7 @@ impl Db {
         migrations::apply(&mut first)?;
         // The migrating connection becomes the writer's.
         let writer = Writer::start(first).map_err(DbError::WriterThread)?;
-        Ok(Self::with_pool(config, manager, writer, false))
+        Ok(Self::with_pool(config, manager, writer, Some(writer_opened_at)))
     }
 
     /// Opens an existing database read-only (`serve --read-only`): no migration, no write ever.
@@ -139,16 +148,18 @@ impl Db {
         if !config.path.exists() {
             return Err(DbError::Missing);
         }
-        let reuse = config.conn_max_age_secs > 0;
-        let mut manager = Manager::new(&config.path, Access::ReadOnly, reuse);
-        let mut first =
-            manager.connect().map_err(DbError::from).and_then(|conn| migrations::refuse_newer(&conn).map(|_| conn));
+        let max_age = config.conn_max_age();
+        let mut manager = Manager::new(&config.path, Access::ReadOnly, max_age);
+        let mut first = manager
+            .connect_unpooled()
+            .map_err(DbError::from)
+            .and_then(|conn| migrations::refuse_newer(&conn).map(|_| conn));
         if let Err(DbError::Sqlite(err)) = &first {
             if err.sqlite_error_code() == Some(rusqlite::ErrorCode::CannotOpen) {
                 // A WAL database where no -shm file can be created: a read-only disk.
                 tracing::warn!("SQLite cannot create the -shm file beside the database; opening it immutable");
-                manager = Manager::new(&config.path, Access::Immutable, reuse);
-                first = manager.connect().map_err(DbError::from);
+                manager = Manager::new(&config.path, Access::Immutable, max_age);
+                first = manager.connect_unpooled().map_err(DbError::from);
             }
         }
         let first = first?;
@@ -156,10 +167,13 @@ impl Db {
         if found < known {
             return Err(DbError::NeedsMigration { found, known });
         }
-        Ok(Self::with_pool(config, manager, Writer::closed(), true))
+        Ok(Self::with_pool(config, manager, Writer::closed(), None))
     }
 
-    fn with_pool(config: &DbConfig, manager: Manager, writer: Writer, read_only: bool) -> Self {
+    /// The handle over `manager`'s pool; read-only when there is no writer (`writer_opened_at`).
+    fn with_pool(config: &DbConfig, manager: Manager, writer: Writer, writer_opened_at: Option<Instant>) -> Self {
+        let read_only = writer_opened_at.is_none();
+        let tracker = manager.tracker();
         let pool_size = config.pool_size.max(1);
         // 0 means a connection per unit of work (see `Manager`), not a lifetime r2d2 would refuse.
         let max_lifetime = Some(config.conn_max_age()).filter(|age| !age.is_zero());
@@ -172,7 +186,8 @@ impl Db {
             .test_on_check_out(false)
             .build_unchecked(manager);
         let path = Arc::new(config.path.clone());
-        Self { pool, writer, path, read_only, permits: Arc::new(Semaphore::new(pool_size as usize)) }
+        let permits = Arc::new(Semaphore::new(pool_size as usize));
+        Self { pool, writer, path, read_only, permits, tracker, writer_opened_at }
     }
 
     /// Whether the database was opened read-only, so that writes must be refused.
@@ -182,10 +197,14 @@ impl Db {
 
     /// A handle that never connects, for building the OpenAPI document without a database.
     pub fn detached() -> Self {
-        let manager = Manager::new(std::path::Path::new("movielens-detached.db"), Access::ReadWrite, true);
+        // It never connects, so the max age is any that reuses connections.
+        let max_age = Duration::from_secs(600);
+        let manager = Manager::new(std::path::Path::new("movielens-detached.db"), Access::ReadWrite, max_age);
+        let tracker = manager.tracker();
         let pool = r2d2::Pool::builder().min_idle(Some(0)).build_unchecked(manager);
         let path = Arc::new(PathBuf::new());
-        Self { pool, writer: Writer::closed(), path, read_only: false, permits: Arc::new(Semaphore::new(1)) }
+        let permits = Arc::new(Semaphore::new(1));
+        Self { pool, writer: Writer::closed(), path, read_only: false, permits, tracker, writer_opened_at: None }
     }
 
     /// The database file.
@@ -200,7 +219,20 @@ impl Db {
         E: From<DbError>,
     {
         let mut conn = self.pool.get().map_err(DbError::from)?;
+        // r2d2 sweeps out old idle connections only every 30 s. As Django checks CONN_MAX_AGE
+        // when a request starts, one past its age is not used: dropped here, it is closed.
+        while self.tracker.expired(&conn) {
+            drop(conn);
+            conn = self.pool.get().map_err(DbError::from)?;
+        }
+        self.tracker.checked_out(&conn);
         work(&mut conn)
+    }
+
+    /// The read pool now: its size, open and idle connections with their ages, the max age, and
+    /// how many checkouts reused a connection rather than opening one; and the writer's connection.
+    pub fn pool_stats(&self) -> PoolStats {
+        self.tracker.stats(self.pool.max_size(), self.pool.state(), self.writer_opened_at)
     }
 
     /// Runs `work` on a pooled connection on tokio's blocking threads, so that SQLite never

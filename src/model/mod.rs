@@ -2,8 +2,10 @@
 //! them; they carry poem-openapi derives so that the API can document them as they are.
 
 pub mod genres;
+pub mod index_compare;
 pub mod lab;
 pub mod movies;
+pub mod pool;
 pub mod ratings;
 pub mod stats;
 pub mod users;

@@ -3,5 +3,6 @@
 
 pub mod f_update;
 pub mod orm;
+pub mod performance;
 pub mod q_filters;
 pub mod report;
