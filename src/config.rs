@@ -105,6 +105,18 @@ pub struct DbConfig {
         global = true
     )]
     pub conn_max_age_secs: u64,
+
+    /// Record every statement's SQL and time: the query lab's counts and each request's. Turn it
+    /// off only to measure what recording costs; the lab then says it counted nothing.
+    #[arg(
+        id = "statement_recorder",
+        long = "statement-recorder",
+        env = "MOVIELENS_STATEMENT_RECORDER",
+        default_value_t = true,
+        action = clap::ArgAction::Set,
+        global = true
+    )]
+    pub statement_recorder: bool,
 }
 
 /// The number of cores, at least 2.
@@ -114,7 +126,7 @@ fn default_pool_size() -> u32 {
 
 impl DbConfig {
     pub fn at(path: impl Into<PathBuf>) -> Self {
-        Self { path: path.into(), pool_size: default_pool_size(), conn_max_age_secs: 600 }
+        Self { path: path.into(), pool_size: default_pool_size(), conn_max_age_secs: 600, statement_recorder: true }
     }
 
     pub fn conn_max_age(&self) -> Duration {

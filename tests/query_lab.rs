@@ -215,3 +215,21 @@ fn the_api_root_lists_the_lab_under_the_seeds_group_names_and_every_url_answers(
         assert_eq!(send("GET", url, &[], None).0, expected, "{name}: {url}");
     }
 }
+
+#[test]
+fn with_the_recorder_off_the_lab_still_answers_and_says_it_counted_nothing() {
+    let db = common::TempDb::new();
+    let env = [("MOVIELENS_STATEMENT_RECORDER", "false"), ("MOVIELENS_ADMIN_TOKEN", "off-token")];
+    let (mut server, base, _) = common::start_server(&db, &[], &env);
+    let report = get_json(&format!("{base}/api/movies/n-plus-one/"), 200);
+    assert_eq!(report["data"].as_array().unwrap().len(), 10);
+    assert_eq!(queries_count(&report), 0);
+    assert!(report["explanation"].as_str().unwrap().starts_with("The statement recorder is off"), "{report}");
+    let auth = [("Authorization", "Bearer off-token")];
+    let (status, _, body) = send("POST", &format!("{base}/api/movies/f-update?increments=16"), &auth, None);
+    assert_eq!(status, 200, "{body}");
+    let race: Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(race["data"]["f_expression"]["final_value"], 16);
+    assert!(race["explanation"].as_str().unwrap().starts_with("The statement recorder is off"));
+    common::terminate(&mut server);
+}

@@ -26,7 +26,7 @@ const STATEMENT_CACHE_CAPACITY: usize = 128;
 /// Settings applied to every connection as it is opened. WAL lets readers run beside the single
 /// writer; `synchronous = NORMAL` is durable in WAL mode except for the last commits on power loss.
 /// A read-only connection skips the two settings that write the file's header.
-pub fn configure(conn: &mut Connection, read_only: bool) -> rusqlite::Result<()> {
+pub fn configure(conn: &mut Connection, read_only: bool, record: bool) -> rusqlite::Result<()> {
     conn.busy_timeout(std::time::Duration::from_millis(BUSY_TIMEOUT_MS.into()))?;
     if !read_only {
         conn.pragma_update(None, "journal_mode", "WAL")?;
@@ -44,7 +44,9 @@ pub fn configure(conn: &mut Connection, read_only: bool) -> rusqlite::Result<()>
         rusqlite::functions::FunctionFlags::SQLITE_UTF8 | rusqlite::functions::FunctionFlags::SQLITE_DETERMINISTIC,
         |context| Ok(context.get::<Option<String>>(0)?.map(|text| text.to_lowercase())),
     )?;
-    statements::record_on(conn);
+    if record {
+        statements::record_on(conn);
+    }
     // Room for every statement the API prepares, so mixed traffic does not evict and re-prepare.
     conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE_CAPACITY);
     Ok(())
@@ -70,7 +72,8 @@ pub enum Access {
 }
 
 impl Manager {
-    pub fn new(path: &Path, access: Access, max_age: Duration) -> Self {
+    /// `record` installs the statement recorder's hooks on every connection (see `--statement-recorder`).
+    pub fn new(path: &Path, access: Access, max_age: Duration, record: bool) -> Self {
         let read_only = access != Access::ReadWrite;
         let read_only_flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
         let manager = match access {
@@ -79,7 +82,7 @@ impl Manager {
             Access::Immutable => SqliteConnectionManager::file(immutable_uri(path))
                 .with_flags(read_only_flags | OpenFlags::SQLITE_OPEN_URI),
         };
-        let inner = manager.with_init(move |conn| configure(conn, read_only));
+        let inner = manager.with_init(move |conn| configure(conn, read_only, record));
         Self { inner, tracker: Arc::new(PoolTracker::new(max_age)) }
     }
 

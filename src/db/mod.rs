@@ -110,6 +110,8 @@ pub struct Db {
     tracker: Arc<PoolTracker>,
     /// When the writer's connection was opened; `None` without one (`--read-only`).
     writer_opened_at: Option<Instant>,
+    /// Whether connections carry the statement recorder's hooks (`--statement-recorder`).
+    records_statements: bool,
 }
 
 impl Db {
@@ -127,7 +129,7 @@ impl Db {
         if let Some(reason) = connect::unwritable_reason(&config.path) {
             return Err(DbError::ReadOnly { reason });
         }
-        let manager = Manager::new(&config.path, Access::ReadWrite, config.conn_max_age());
+        let manager = Manager::new(&config.path, Access::ReadWrite, config.conn_max_age(), config.statement_recorder);
         // Migrate on a connection of our own first: a bad path fails here at once, with SQLite's
         // reason, instead of in the pool's retry loop.
         let mut first = manager.connect_unpooled()?;
@@ -149,7 +151,7 @@ impl Db {
             return Err(DbError::Missing);
         }
         let max_age = config.conn_max_age();
-        let mut manager = Manager::new(&config.path, Access::ReadOnly, max_age);
+        let mut manager = Manager::new(&config.path, Access::ReadOnly, max_age, config.statement_recorder);
         let mut first = manager
             .connect_unpooled()
             .map_err(DbError::from)
@@ -158,7 +160,7 @@ impl Db {
             if err.sqlite_error_code() == Some(rusqlite::ErrorCode::CannotOpen) {
                 // A WAL database where no -shm file can be created: a read-only disk.
                 tracing::warn!("SQLite cannot create the -shm file beside the database; opening it immutable");
-                manager = Manager::new(&config.path, Access::Immutable, max_age);
+                manager = Manager::new(&config.path, Access::Immutable, max_age, config.statement_recorder);
                 first = manager.connect_unpooled().map_err(DbError::from);
             }
         }
@@ -187,7 +189,13 @@ impl Db {
             .build_unchecked(manager);
         let path = Arc::new(config.path.clone());
         let permits = Arc::new(Semaphore::new(pool_size as usize));
-        Self { pool, writer, path, read_only, permits, tracker, writer_opened_at }
+        let records_statements = config.statement_recorder;
+        Self { pool, writer, path, read_only, permits, tracker, writer_opened_at, records_statements }
+    }
+
+    /// Whether statements are recorded (`--statement-recorder`, on unless turned off).
+    pub fn records_statements(&self) -> bool {
+        self.records_statements
     }
 
     /// Whether the database was opened read-only, so that writes must be refused.
@@ -199,12 +207,22 @@ impl Db {
     pub fn detached() -> Self {
         // It never connects, so the max age is any that reuses connections.
         let max_age = Duration::from_secs(600);
-        let manager = Manager::new(std::path::Path::new("movielens-detached.db"), Access::ReadWrite, max_age);
+        let manager = Manager::new(std::path::Path::new("movielens-detached.db"), Access::ReadWrite, max_age, true);
         let tracker = manager.tracker();
         let pool = r2d2::Pool::builder().min_idle(Some(0)).build_unchecked(manager);
         let path = Arc::new(PathBuf::new());
         let permits = Arc::new(Semaphore::new(1));
-        Self { pool, writer: Writer::closed(), path, read_only: false, permits, tracker, writer_opened_at: None }
+        let writer = Writer::closed();
+        Self {
+            pool,
+            writer,
+            path,
+            read_only: false,
+            permits,
+            tracker,
+            writer_opened_at: None,
+            records_statements: true,
+        }
     }
 
     /// The database file.
@@ -268,6 +286,9 @@ impl Db {
         let recorded = tokio::task::spawn_blocking(move || {
             let _permit = permit;
             let _entered = span.enter();
+            if !db.records_statements {
+                return (db.with_conn(work), Recording::off());
+            }
             let (result, recording) = statements::record(|| db.with_conn(work));
             span.record("statements", recording.count());
             (result, recording)

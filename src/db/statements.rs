@@ -60,9 +60,21 @@ pub struct Recording {
     count: u64,
     elapsed: Duration,
     statements: Vec<Statement>,
+    /// Nothing was recorded: the recorder is off (`--statement-recorder false`).
+    off: bool,
 }
 
 impl Recording {
+    /// The empty recording of work run with the recorder off.
+    pub fn off() -> Self {
+        Self { off: true, ..Self::default() }
+    }
+
+    /// Whether the recorder was off, so that the count says nothing.
+    pub fn is_off(&self) -> bool {
+        self.off
+    }
+
     /// How many statements ran, kept or not.
     pub fn count(&self) -> u64 {
         self.count
@@ -92,6 +104,7 @@ impl Recording {
 
     /// Adds `other`'s statements after this recording's.
     pub fn append(&mut self, other: Recording) {
+        self.off |= other.off;
         self.count += other.count;
         self.elapsed += other.elapsed;
         let room = MAX_KEPT_STATEMENTS.saturating_sub(self.statements.len());

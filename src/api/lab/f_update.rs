@@ -56,7 +56,8 @@ impl FExpressionLabApi {
         race(&self.db, concurrency, increments)
             .await
             .map(|race| {
-                let recording = recording_since(&before);
+                let recording =
+                    if self.db.records_statements() { recording_since(&before) } else { statements::Recording::off() };
                 LabReport::new("F('value') + 1", F_EXPRESSIONS, &recording, started.elapsed(), race)
             })
             .into()

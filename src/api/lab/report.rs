@@ -63,6 +63,10 @@ pub struct LabReport<T: ParseFromJSON + ToJSON> {
     pub data: T,
 }
 
+/// Said first when the server runs without the statement recorder, so no count misleads.
+const RECORDER_OFF: &str = "The statement recorder is off (--statement-recorder false): no statement was \
+    recorded, so queries_count is 0 whatever ran.";
+
 fn millis(duration: Duration) -> f64 {
     duration.as_secs_f64() * 1e3
 }
@@ -91,7 +95,11 @@ impl<T: ParseFromJSON + ToJSON> LabReport<T> {
             time_ms: millis(elapsed),
             similar_queries: recording.similar().into_iter().map(group).collect(),
             duplicate_queries: recording.duplicates().into_iter().map(group).collect(),
-            explanation: explanation.to_string(),
+            explanation: if recording.is_off() {
+                format!("{RECORDER_OFF} {explanation}")
+            } else {
+                explanation.to_string()
+            },
             data,
         }
     }
