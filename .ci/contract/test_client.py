@@ -17,6 +17,14 @@ import pytest
 
 from movie_lens_api_client import AuthenticatedClient, Client
 from movie_lens_api_client.api.health import health
+from movie_lens_api_client.api.lab_connection_reuse import lab_connection_pool
+from movie_lens_api_client.api.lab_f_expressions import lab_f_update
+from movie_lens_api_client.api.lab_indexes import lab_index_compare
+from movie_lens_api_client.api.lab_n1_queries import lab_n_plus_one
+from movie_lens_api_client.api.lab_prefetch_related import lab_prefetch_related
+from movie_lens_api_client.api.lab_q_filters import lab_q_filters
+from movie_lens_api_client.api.lab_select_related import lab_select_related
+from movie_lens_api_client.api.lab_values_and_values_list import lab_values_list
 from movie_lens_api_client.api.movies import get_movie, list_movies
 from movie_lens_api_client.api.ratings import create_rating, delete_rating
 from movie_lens_api_client.models.error import Error
@@ -183,3 +191,55 @@ def test_create_then_delete_rating_with_token(admin: AuthenticatedClient, client
     assert resp.status_code == 204, resp.content
     assert get_movie.sync_detailed(movie_id=2, client=client).parsed.ratings.count == before
     assert_error(delete_rating.sync_detailed(rating_id=rating.id, client=admin), 404)
+
+
+def test_lab_counts_statements_truly(client: Client) -> None:
+    for operation, expected in ((lab_n_plus_one, 11), (lab_select_related, 1), (lab_prefetch_related, 3)):
+        resp = operation.sync_detailed(client=client)
+        assert resp.status_code == 200, resp.content
+        report = resp.parsed
+        assert report.queries_count == expected, report
+        assert len(report.queries) == expected
+        assert len(report.data) == 10
+    n_plus_one = lab_n_plus_one.sync_detailed(client=client, limit=5).parsed
+    assert [group.count for group in n_plus_one.similar_queries] == [5]
+    assert n_plus_one.data[0].title == "Toy Story (1995)"
+
+
+def test_lab_q_filters_and_the_filter_language(client: Client) -> None:
+    resp = lab_q_filters.sync_detailed(client=client, q="genre:Comedy AND year>=2015", limit=3)
+    assert resp.status_code == 200, resp.content
+    filters = resp.parsed.data.filters
+    assert len(filters) == 4
+    assert filters[3].params == ["Comedy", 2015]
+    assert all(run.queries_count == 2 for run in filters)
+    assert resp.parsed.queries_count == 8
+    assert_error(lab_q_filters.sync_detailed(client=client, q="year>="), 400, "invalid_request")
+    page = list_movies.sync_detailed(client=client, filter_="genre:Comedy AND year>=2015", page_size=5).parsed
+    assert isinstance(page, PageMovieSummary)
+    assert page.count == filters[3].total
+
+
+def test_lab_values_list_flat(client: Client) -> None:
+    report = lab_values_list.sync_detailed(client=client, limit=3, flat=True).parsed
+    assert report.data == [1, 2, 3]
+
+
+def test_lab_f_update_loses_nothing_with_f(admin: AuthenticatedClient, client: Client) -> None:
+    assert_error(lab_f_update.sync_detailed(client=client), 401)
+    resp = lab_f_update.sync_detailed(client=admin, concurrency=4, increments=200)
+    assert resp.status_code == 200, resp.content
+    race = resp.parsed.data
+    assert race.f_expression.final_value == 200
+    assert race.f_expression.lost_updates == 0
+    assert race.read_modify_write.final_value + race.read_modify_write.lost_updates == 200
+
+
+def test_lab_index_compare_and_connection_pool(client: Client) -> None:
+    report = lab_index_compare.sync_detailed(client=client, runs=3).parsed
+    assert any("USING INDEX ratings_user_id" in line for line in report.data.indexed.plan)
+    assert any(line.startswith("SCAN ratings") for line in report.data.unindexed.plan)
+    assert report.data.speedup > 0
+    pool = lab_connection_pool.sync_detailed(client=client).parsed
+    assert pool.queries_count == 0
+    assert pool.data.checkouts >= 1
