@@ -37,13 +37,7 @@ pub fn configure(conn: &mut Connection, read_only: bool, record: bool) -> rusqli
     conn.pragma_update(None, "foreign_keys", true)?;
     // A checkpoint that resets the log also truncates the file to this size (see `wal`).
     conn.pragma_update(None, "journal_size_limit", super::wal::JOURNAL_SIZE_LIMIT_BYTES)?;
-    // SQLite's lower() folds ASCII only; title search must also match 'MISÉRABLES' to 'Misérables'.
-    conn.create_scalar_function(
-        "unicode_lower",
-        1,
-        rusqlite::functions::FunctionFlags::SQLITE_UTF8 | rusqlite::functions::FunctionFlags::SQLITE_DETERMINISTIC,
-        |context| Ok(context.get::<Option<String>>(0)?.map(|text| text.to_lowercase())),
-    )?;
+    super::functions::register(conn)?;
     if record {
         statements::record_on(conn);
     }

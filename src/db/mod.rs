@@ -4,6 +4,7 @@
 pub mod catalogue;
 mod connect;
 pub mod filter;
+mod functions;
 pub mod index_compare;
 pub mod lab;
 pub mod maintenance;

@@ -57,7 +57,7 @@ fn filter_sql(conn: &Connection, filter: &MovieFilter) -> Result<(String, Vec<Va
     let mut clauses = Vec::new();
     let mut values = Vec::new();
     if let Some(search) = filter.search.as_deref().filter(|search| !search.is_empty()) {
-        clauses.push("instr(unicode_lower(m.title), unicode_lower(?)) > 0".to_string());
+        clauses.push("contains_text(m.title, ?)".to_string());
         values.push(Value::Text(search.to_string()));
     }
     if !filter.genres.is_empty() {
@@ -128,6 +128,9 @@ pub fn list(
     limit: u32,
 ) -> Result<(u64, Vec<MovieSummary>), DbError> {
     let (where_sql, mut values) = filter_sql(conn, filter)?;
+    if filter.expression.is_some() {
+        return list_in_one_pass(conn, &where_sql, values, filter.sort, offset, limit);
+    }
     let from = "FROM movies m LEFT JOIN movie_stats s ON s.movie_id = m.movie_id";
     // Unfiltered, the total is kept in `totals`; counting would scan the whole table each time.
     let count_sql = if where_sql.is_empty() {
@@ -135,12 +138,7 @@ pub fn list(
     } else {
         format!("SELECT count(*) {from} {where_sql}")
     };
-    // The fixed filters give a few SQL shapes, worth caching; each filter-language expression gives
-    // its own, which would only push the hot statements out of the cache.
-    let cache = filter.expression.is_none();
-    let count: i64 = on_statement(conn, &count_sql, cache, |statement| {
-        statement.query_row(params_from_iter(&values), |row| row.get(0))
-    })?;
+    let count: i64 = conn.prepare_cached(&count_sql)?.query_row(params_from_iter(&values), |row| row.get(0))?;
     values.push(Value::Integer(limit.into()));
     values.push(Value::Integer(offset as i64));
     // The page's ids first, then their columns: a deep page skips `offset` ids alone rather than
@@ -159,24 +157,47 @@ pub fn list(
          CROSS JOIN movies m ON m.movie_id = page.movie_id LEFT JOIN movie_stats s ON s.movie_id = m.movie_id
          ORDER BY {order}"
     );
-    let movies = on_statement(conn, &sql, cache, |statement| {
-        statement.query_map(params_from_iter(&values), summary)?.collect::<Result<_, _>>()
-    })?;
+    let movies = conn.prepare_cached(&sql)?.query_map(params_from_iter(&values), summary)?.collect::<Result<_, _>>()?;
     Ok((count as u64, movies))
 }
 
-/// Runs `work` on `sql` prepared, through the connection's statement cache if `cache`.
-fn on_statement<T>(
+/// [`list`] for a filter-language expression, whose conditions cost more per movie than the fixed
+/// filters': the page and the total come from one pass over the matches (`count(*) OVER ()`), not a
+/// count and then a page. Statements are cached as usual: a client paging through the matches
+/// reuses them, and an expression that never comes back only takes a slot the cache reclaims.
+fn list_in_one_pass(
     conn: &Connection,
-    sql: &str,
-    cache: bool,
-    work: impl FnOnce(&mut rusqlite::Statement) -> rusqlite::Result<T>,
-) -> rusqlite::Result<T> {
-    if cache {
-        work(&mut *conn.prepare_cached(sql)?)
-    } else {
-        work(&mut conn.prepare(sql)?)
+    where_sql: &str,
+    mut values: Vec<Value>,
+    sort: MovieSort,
+    offset: u64,
+    limit: u32,
+) -> Result<(u64, Vec<MovieSummary>), DbError> {
+    let order = order_sql(sort);
+    let from = "FROM movies m LEFT JOIN movie_stats s ON s.movie_id = m.movie_id";
+    let count_values = values.clone();
+    values.push(Value::Integer(limit.into()));
+    values.push(Value::Integer(offset as i64));
+    let sql = format!(
+        "SELECT m.movie_id, m.title, m.year, coalesce(s.rating_count, 0), coalesce(s.rating_sum, 0), m.genres, page.total
+         FROM (SELECT m.movie_id, count(*) OVER () AS total {from} {where_sql} ORDER BY {order} LIMIT ? OFFSET ?) page
+         CROSS JOIN movies m ON m.movie_id = page.movie_id LEFT JOIN movie_stats s ON s.movie_id = m.movie_id
+         ORDER BY {order}"
+    );
+    let mut total = 0;
+    let movies: Vec<MovieSummary> = conn
+        .prepare_cached(&sql)?
+        .query_map(params_from_iter(&values), |row| {
+            total = row.get(6)?;
+            summary(row)
+        })?
+        .collect::<Result<_, _>>()?;
+    if movies.is_empty() && offset > 0 {
+        // Past the last page the window has no row to report the total on.
+        let count_sql = format!("SELECT count(*) {from} {where_sql}");
+        total = conn.prepare_cached(&count_sql)?.query_row(params_from_iter(&count_values), |row| row.get(0))?;
     }
+    Ok((total as u64, movies))
 }
 
 /// Everything about one movie, or `None` if there is no such movie.

@@ -54,10 +54,7 @@ impl Field {
     }
 }
 
-const GENRE: &str = "SELECT 1 FROM movie_genres mg JOIN genres g ON g.id = mg.genre_id \
-                     WHERE mg.movie_id = m.movie_id AND g.name = ? COLLATE NOCASE";
-const TAG_CONTAINS: &str =
-    "SELECT 1 FROM tags t WHERE t.movie_id = m.movie_id AND instr(unicode_lower(t.tag), unicode_lower(?)) > 0";
+const TAG_CONTAINS: &str = "SELECT 1 FROM tags t WHERE t.movie_id = m.movie_id AND contains_text(t.tag, ?)";
 const TAG_EQUALS: &str = "SELECT 1 FROM tags t WHERE t.movie_id = m.movie_id AND t.tag = ?";
 const LINK: &str = "SELECT 1 FROM links l WHERE l.movie_id = m.movie_id AND";
 
@@ -165,8 +162,9 @@ impl Parser {
             return Err(FilterError::new(value.start, format!("expected a value after '{}'{hint}", op.symbol())));
         };
         let param = if field.is_text() { Value::Text(text) } else { number(field, &text, value.start)? };
+        let sql = comparison_sql(field, op, &param);
         self.params.push(param);
-        Ok(comparison_sql(field, op))
+        Ok(sql)
     }
 }
 
@@ -187,27 +185,45 @@ fn join(mut parts: Vec<String>, operator: &str) -> String {
 }
 
 /// The SQL of one comparison, with one `?` for its value.
-fn comparison_sql(field: Field, op: Op) -> String {
+fn comparison_sql(field: Field, op: Op, value: &Value) -> String {
     let compare = match op {
         Op::Match | Op::Eq => "=",
         Op::Ne => "<>",
         other => other.symbol(),
     };
     match (field, op) {
-        (Field::Title, Op::Match) => "(instr(unicode_lower(m.title), unicode_lower(?)) > 0)".to_string(),
+        (Field::Title, Op::Match) => "(contains_text(m.title, ?))".to_string(),
         (Field::Title, _) => format!("(m.title {compare} ?)"),
-        (Field::Genre, Op::Ne) => format!("(NOT EXISTS ({GENRE}))"),
-        (Field::Genre, _) => format!("(EXISTS ({GENRE}))"),
+        // A movie's genres are also kept, `|`-joined, in `movies.genres` (migration 0002's
+        // triggers): a genre test reads the row itself, with no subquery per movie.
+        (Field::Genre, Op::Ne) => "(NOT has_genre(m.genres, ?))".to_string(),
+        (Field::Genre, _) => "(has_genre(m.genres, ?))".to_string(),
         (Field::Tag, Op::Match) => format!("(EXISTS ({TAG_CONTAINS}))"),
         (Field::Tag, Op::Ne) => format!("(NOT EXISTS ({TAG_EQUALS}))"),
         (Field::Tag, _) => format!("(EXISTS ({TAG_EQUALS}))"),
         (Field::Year, _) => format!("(m.year {compare} ?)"),
         (Field::Id, _) => format!("(m.movie_id {compare} ?)"),
+        // A movie without ratings has no movie_stats row: its count is 0. A comparison that 0
+        // fails can skip the coalesce, which lets SQLite walk the movie_stats_rating_count index.
+        (Field::Ratings, _) if !holds_for_zero(op, value) => format!("(s.rating_count {compare} ?)"),
         (Field::Ratings, _) => format!("(coalesce(s.rating_count, 0) {compare} ?)"),
         // NULL without ratings (no movie_stats row, or a count back at 0: division by zero is NULL).
         (Field::AvgRating, _) => format!("(s.rating_sum / s.rating_count {compare} ?)"),
         (Field::ImdbId, _) => format!("(EXISTS ({LINK} CAST(l.imdb_id AS INTEGER) {compare} ?))"),
         (Field::TmdbId, _) => format!("(EXISTS ({LINK} l.tmdb_id {compare} ?))"),
+    }
+}
+
+/// Whether `0 op value` holds: for the rating count, whose absence means 0.
+fn holds_for_zero(op: Op, value: &Value) -> bool {
+    let Value::Integer(value) = *value else { return true };
+    match op {
+        Op::Match | Op::Eq => 0 == value,
+        Op::Ne => 0 != value,
+        Op::Lt => 0 < value,
+        Op::Le => 0 <= value,
+        Op::Gt => 0 > value,
+        Op::Ge => 0 >= value,
     }
 }
 

@@ -29,7 +29,10 @@ pub fn seed_filters() -> Vec<Filter> {
             description: "Q(genres__name='Action') | Q(genres__name='Comedy'), distinct".to_string(),
             from: "movies m JOIN movie_genres mg ON mg.movie_id = m.movie_id JOIN genres g ON g.id = mg.genre_id",
             distinct: true,
-            compiled: CompiledFilter { sql: "(g.name = ? OR g.name = ?)".to_string(), params: vec![text("Action"), text("Comedy")] },
+            compiled: CompiledFilter {
+                sql: "(g.name = ? OR g.name = ?)".to_string(),
+                params: vec![text("Action"), text("Comedy")],
+            },
         },
         Filter {
             description: "(Q(title__icontains='Star') | Q(title__icontains='War')) & ~Q(title__icontains='Episode')"
@@ -37,8 +40,7 @@ pub fn seed_filters() -> Vec<Filter> {
             from: "movies m",
             distinct: false,
             compiled: CompiledFilter {
-                sql: "((instr(unicode_lower(m.title), unicode_lower(?)) > 0 OR instr(unicode_lower(m.title), unicode_lower(?)) > 0) \
-                      AND NOT instr(unicode_lower(m.title), unicode_lower(?)) > 0)"
+                sql: "((contains_text(m.title, ?) OR contains_text(m.title, ?)) AND NOT contains_text(m.title, ?))"
                     .to_string(),
                 params: vec![text("Star"), text("War"), text("Episode")],
             },
@@ -47,7 +49,10 @@ pub fn seed_filters() -> Vec<Filter> {
             description: "Q(ratings__rating__gte=4.5) | Q(ratings__rating__lte=1.5), distinct".to_string(),
             from: "movies m JOIN ratings r ON r.movie_id = m.movie_id",
             distinct: true,
-            compiled: CompiledFilter { sql: "(r.rating >= ? OR r.rating <= ?)".to_string(), params: vec![Value::Real(4.5), Value::Real(1.5)] },
+            compiled: CompiledFilter {
+                sql: "(r.rating >= ? OR r.rating <= ?)".to_string(),
+                params: vec![Value::Real(4.5), Value::Real(1.5)],
+            },
         },
     ]
 }
