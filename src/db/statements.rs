@@ -26,6 +26,9 @@ use rusqlite::Connection;
 /// request that runs a million statements does not hold a million strings.
 pub const MAX_KEPT_STATEMENTS: usize = 1_000;
 
+/// Prepared texts remembered per thread; more are forgotten and found again.
+const MAX_KEPT_TEXTS: usize = 4_096;
+
 /// One statement as SQLite ran it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Statement {
@@ -59,7 +62,9 @@ pub struct StatementGroup {
 pub struct Recording {
     count: u64,
     elapsed: Duration,
-    statements: Vec<Statement>,
+    /// Shared, so that a unit of work's recording can go to its request and to its caller at the
+    /// cost of counting references, not copying texts.
+    statements: Vec<Arc<Statement>>,
     /// Nothing was recorded: the recorder is off (`--statement-recorder false`).
     off: bool,
 }
@@ -86,7 +91,7 @@ impl Recording {
     }
 
     /// The statements in the order they finished: the first [`MAX_KEPT_STATEMENTS`] of them.
-    pub fn statements(&self) -> &[Statement] {
+    pub fn statements(&self) -> &[Arc<Statement>] {
         &self.statements
     }
 
@@ -113,7 +118,7 @@ impl Recording {
 
     /// Forgets the first `count` statements: what ran before a point of interest.
     pub fn drop_first(&mut self, count: usize) {
-        let dropped: Vec<Statement> = self.statements.drain(..count.min(self.statements.len())).collect();
+        let dropped: Vec<Arc<Statement>> = self.statements.drain(..count.min(self.statements.len())).collect();
         self.count = self.count.saturating_sub(count as u64);
         self.elapsed = self.elapsed.saturating_sub(dropped.iter().map(|statement| statement.elapsed).sum());
     }
@@ -122,12 +127,12 @@ impl Recording {
         self.count += 1;
         self.elapsed += statement.elapsed;
         if self.statements.len() < MAX_KEPT_STATEMENTS {
-            self.statements.push(statement);
+            self.statements.push(Arc::new(statement));
         }
     }
 }
 
-fn groups(statements: &[Statement], key: impl Fn(&Statement) -> Option<&str>) -> Vec<StatementGroup> {
+fn groups(statements: &[Arc<Statement>], key: impl Fn(&Statement) -> Option<&str>) -> Vec<StatementGroup> {
     let mut order: Vec<StatementGroup> = Vec::new();
     let mut index: HashMap<&str, usize> = HashMap::new();
     for statement in statements {
@@ -153,8 +158,9 @@ struct ThreadState {
     /// Rows changed per table since the last statement finished: the update hook fires before
     /// the profile hook of the statement that changed them.
     changed: Vec<(String, u64)>,
-    /// Prepared SQL texts, shared by every statement that ran them.
-    texts: HashMap<String, Arc<str>>,
+    /// Prepared SQL texts, shared by every statement that ran them, by where SQLite keeps the
+    /// text: hashing an address is cheaper than hashing the text, and a hit is checked by content.
+    texts: HashMap<(usize, usize), Arc<str>>,
 }
 
 thread_local! {
@@ -188,11 +194,16 @@ fn on_finish(sql: &str, elapsed: Duration) {
         if state.recording.is_none() {
             return;
         }
-        let text = match state.texts.get(sql) {
-            Some(text) => text.clone(),
-            None => {
+        let key = (sql.as_ptr() as usize, sql.len());
+        let text = match state.texts.get(&key) {
+            Some(text) if &**text == sql => text.clone(),
+            _ => {
                 let text: Arc<str> = Arc::from(sql);
-                state.texts.insert(sql.to_string(), text.clone());
+                if state.texts.len() >= MAX_KEPT_TEXTS {
+                    // Statements prepared and dropped each time leave addresses that never return.
+                    state.texts.clear();
+                }
+                state.texts.insert(key, text.clone());
                 text
             }
         };
@@ -216,6 +227,11 @@ fn on_row_changed(_action: Action, _database: &str, table: &str, _rowid: i64) {
     });
 }
 
+/// Whether a recording is in progress on this thread: when none is, there is nothing to note.
+pub fn is_recording() -> bool {
+    STATE.with(|state| state.borrow().recording.is_some())
+}
+
 /// Completes the latest record of the statement `sql` with what the code that ran it measured:
 /// its SQL with the values written in (rusqlite's `Statement::expanded_sql`, taken after it ran)
 /// and the time from its first step to its last row.
@@ -233,7 +249,7 @@ pub fn note_run(sql: &str, expanded_sql: Option<String>, elapsed: Duration, repr
         // A statement SQLite had to prepare again (the schema changed under it) reports its
         // failed first attempt too: that is one statement, not two.
         let attempt = runs.next().filter(|(_, statement)| reprepared && !statement.measured).map(|(index, _)| index);
-        let statement = &mut recording.statements[latest];
+        let statement = Arc::make_mut(&mut recording.statements[latest]);
         if statement.measured {
             return;
         }

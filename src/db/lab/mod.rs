@@ -39,8 +39,10 @@ fn noted<T>(
     let started = Instant::now();
     let result = run(&mut statement)?;
     let elapsed = started.elapsed();
-    let reprepared = statement.reset_status(StatementStatus::RePrepare) > 0;
-    statements::note_run(sql, statement.expanded_sql(), elapsed, reprepared);
+    if statements::is_recording() {
+        let reprepared = statement.reset_status(StatementStatus::RePrepare) > 0;
+        statements::note_run(sql, statement.expanded_sql(), elapsed, reprepared);
+    }
     Ok(result)
 }
 
