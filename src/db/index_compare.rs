@@ -4,12 +4,12 @@
 //! Both queries aggregate (`count(*)`, `avg(rating)`), so each must visit every matching row:
 //! there is no `LIMIT` at which either could stop early and flatter the scan.
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use rusqlite::{Connection, StatementStatus};
 
-use super::lab::{noted_row, noted_rows};
-use super::{statements, DbError};
+use super::lab::{noted, noted_row, noted_rows};
+use super::DbError;
 
 /// Ratings of one user, found through the index `ratings_user_id`.
 pub const INDEXED_SQL: &str = "SELECT count(*), avg(rating) FROM ratings WHERE user_id = ?1";
@@ -57,23 +57,17 @@ pub fn query_plan(conn: &Connection, sql: &str, value: i64) -> Result<Vec<String
 
 /// Runs `sql` once with `value` bound, timing it and reading SQLite's counters for this run only.
 pub fn run_once(conn: &Connection, sql: &str, value: i64) -> Result<(Run, Answer), DbError> {
-    let mut statement = conn.prepare_cached(sql)?;
-    // The counters add up over a statement's life, and the cached statement is reused: zero them
-    // so that each run reports its own work.
-    statement.reset_status(StatementStatus::FullscanStep);
-    statement.reset_status(StatementStatus::VmStep);
-    statement.reset_status(StatementStatus::RePrepare);
-    let started = Instant::now();
-    let answer = statement.query_row([value], |row| Ok(Answer { matched: row.get(0)?, mean: row.get(1)? }))?;
-    let elapsed = started.elapsed();
-    let run = Run {
-        elapsed,
-        fullscan_steps: statement.get_status(StatementStatus::FullscanStep).into(),
-        vm_steps: statement.get_status(StatementStatus::VmStep).into(),
-    };
-    let reprepared = statement.reset_status(StatementStatus::RePrepare) > 0;
-    statements::note_run(sql, statement.expanded_sql(), elapsed, reprepared);
-    Ok((run, answer))
+    let ((answer, fullscan_steps, vm_steps), elapsed) = noted(conn, sql, |statement| {
+        // The counters add up over a statement's life, and the cached statement is reused: zero
+        // them so that each run reports its own work.
+        statement.reset_status(StatementStatus::FullscanStep);
+        statement.reset_status(StatementStatus::VmStep);
+        let answer = statement.query_row([value], |row| Ok(Answer { matched: row.get(0)?, mean: row.get(1)? }))?;
+        let counters =
+            (statement.get_status(StatementStatus::FullscanStep), statement.get_status(StatementStatus::VmStep));
+        Ok((answer, counters.0.into(), counters.1.into()))
+    })?;
+    Ok((Run { elapsed, fullscan_steps, vm_steps }, answer))
 }
 
 /// One query's runs, in the order they ran, and its answer (the same on every run).

@@ -8,7 +8,7 @@ pub mod counters;
 pub mod orm;
 pub mod q_filters;
 
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use rusqlite::{Connection, Params, Row, StatementStatus};
 
@@ -21,19 +21,21 @@ pub fn noted_rows<T, P: Params>(
     params: P,
     row: impl FnMut(&Row) -> rusqlite::Result<T>,
 ) -> Result<Vec<T>, DbError> {
-    noted(conn, sql, |statement| statement.query_map(params, row)?.collect::<Result<Vec<T>, _>>())
+    Ok(noted(conn, sql, |statement| statement.query_map(params, row)?.collect::<Result<Vec<T>, _>>())?.0)
 }
 
 /// Runs a statement that returns no rows, and reports its values and time to the recorder.
 pub fn noted_execute<P: Params>(conn: &Connection, sql: &str, params: P) -> Result<usize, DbError> {
-    noted(conn, sql, |statement| statement.execute(params))
+    Ok(noted(conn, sql, |statement| statement.execute(params))?.0)
 }
 
-fn noted<T>(
+/// Runs `run` on `sql` prepared (cached), and reports the statement's values and the time `run`
+/// took to the recorder; returns `run`'s result and that time.
+pub fn noted<T>(
     conn: &Connection,
     sql: &str,
     run: impl FnOnce(&mut rusqlite::Statement) -> rusqlite::Result<T>,
-) -> Result<T, DbError> {
+) -> Result<(T, Duration), DbError> {
     let mut statement = conn.prepare_cached(sql)?;
     statement.reset_status(StatementStatus::RePrepare);
     let started = Instant::now();
@@ -43,7 +45,7 @@ fn noted<T>(
         let reprepared = statement.reset_status(StatementStatus::RePrepare) > 0;
         statements::note_run(sql, statement.expanded_sql(), elapsed, reprepared);
     }
-    Ok(result)
+    Ok((result, elapsed))
 }
 
 /// [`noted_rows`] for a statement that returns at most one row.
