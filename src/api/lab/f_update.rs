@@ -77,8 +77,10 @@ async fn race(db: &Db, concurrency: u32, increments: u32) -> Result<FUpdateRace,
     let created = names.clone();
     db.write("lab.counters_create", move |tx| created.iter().try_for_each(|name| counters::create(tx, name))).await?;
     let outcome = async {
-        let read_modify_write = technique(db, &names[0], concurrency, increments, read_modify_write_once).await?;
-        let f_expression = technique(db, &names[1], concurrency, increments, f_expression_once).await?;
+        let read_modify_write =
+            technique(db, &names[0], READ_MODIFY_WRITE_SQL, concurrency, increments, read_modify_write_once).await?;
+        let f_expression =
+            technique(db, &names[1], F_EXPRESSION_SQL, concurrency, increments, f_expression_once).await?;
         Ok::<_, AppError>((read_modify_write, f_expression))
     }
     .await;
@@ -87,19 +89,20 @@ async fn race(db: &Db, concurrency: u32, increments: u32) -> Result<FUpdateRace,
         counters::remove(tx, &removed.iter().map(String::as_str).collect::<Vec<_>>())
     })
     .await?;
-    let (mut read_modify_write, mut f_expression) = outcome?;
-    read_modify_write.sql = vec![
-        "SELECT value FROM lab_counters WHERE name = ?1".to_string(),
-        "UPDATE lab_counters SET value = ?2 WHERE name = ?1".to_string(),
-    ];
-    f_expression.sql = vec!["UPDATE lab_counters SET value = value + 1 WHERE name = ?1".to_string()];
+    let (read_modify_write, f_expression) = outcome?;
     Ok(FUpdateRace { concurrency, increments, read_modify_write, f_expression })
 }
+
+/// The statements each increment runs, as `db::lab::counters` writes them.
+const READ_MODIFY_WRITE_SQL: &[&str] =
+    &["SELECT value FROM lab_counters WHERE name = ?1", "UPDATE lab_counters SET value = ?2 WHERE name = ?1"];
+const F_EXPRESSION_SQL: &[&str] = &["UPDATE lab_counters SET value = value + 1 WHERE name = ?1"];
 
 /// Runs `increments` calls of `once` over `concurrency` workers, then reads the counter.
 async fn technique<F, Fut>(
     db: &Db,
     name: &str,
+    sql: &[&str],
     concurrency: u32,
     increments: u32,
     once: F,
@@ -127,7 +130,7 @@ where
     let final_value = db.read("lab.counter_value", move |tx| counters::value(tx, &read)).await?.unwrap_or(0);
     let expected = i64::from(increments);
     Ok(RaceOutcome {
-        sql: Vec::new(),
+        sql: sql.iter().map(|statement| statement.to_string()).collect(),
         expected,
         final_value,
         lost_updates: expected - final_value,
