@@ -6,7 +6,7 @@
 
 use std::time::Duration;
 
-use rusqlite::{Connection, StatementStatus};
+use rusqlite::{params, Connection, StatementStatus};
 
 use super::lab::{noted, noted_row, noted_rows};
 use super::DbError;
@@ -42,22 +42,22 @@ pub struct Answer {
 /// unindexed query matches at least one row. `None` when the user has no ratings.
 pub fn first_rating_timestamp(conn: &Connection, user_id: i64) -> Result<Option<i64>, DbError> {
     let sql = "SELECT min(timestamp) FROM ratings WHERE user_id = ?1";
-    Ok(noted_row(conn, sql, [user_id], |row| row.get::<_, Option<i64>>(0))?.flatten())
+    Ok(noted_row(conn, sql, params![user_id], |row| row.get::<_, Option<i64>>(0))?.flatten())
 }
 
 /// Rows in `ratings`, from the `totals` row that triggers keep exact (counting would itself scan).
 pub fn rating_rows(conn: &Connection) -> Result<i64, DbError> {
-    Ok(noted_row(conn, "SELECT rating_count FROM totals WHERE id = 1", [], |row| row.get(0))?.unwrap_or(0))
+    Ok(noted_row(conn, "SELECT rating_count FROM totals WHERE id = 1", params![], |row| row.get(0))?.unwrap_or(0))
 }
 
 /// The detail lines of `EXPLAIN QUERY PLAN` for `sql` with `value` bound, in SQLite's order.
 pub fn query_plan(conn: &Connection, sql: &str, value: i64) -> Result<Vec<String>, DbError> {
-    noted_rows(conn, &format!("EXPLAIN QUERY PLAN {sql}"), [value], |row| row.get::<_, String>(3))
+    noted_rows(conn, &format!("EXPLAIN QUERY PLAN {sql}"), params![value], |row| row.get::<_, String>(3))
 }
 
 /// Runs `sql` once with `value` bound, timing it and reading SQLite's counters for this run only.
 pub fn run_once(conn: &Connection, sql: &str, value: i64) -> Result<(Run, Answer), DbError> {
-    let ((answer, fullscan_steps, vm_steps), elapsed) = noted(conn, sql, |statement| {
+    let ((answer, fullscan_steps, vm_steps), elapsed) = noted(conn, sql, params![value], |statement| {
         // The counters add up over a statement's life, and the cached statement is reused: zero
         // them so that each run reports its own work.
         statement.reset_status(StatementStatus::FullscanStep);

@@ -20,7 +20,10 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use rusqlite::hooks::Action;
+use rusqlite::types::Value;
 use rusqlite::Connection;
+
+use super::bound_values;
 
 /// Statements kept with their text per recording; beyond this only the count and time grow, so a
 /// request that runs a million statements does not hold a million strings.
@@ -34,9 +37,9 @@ const MAX_KEPT_TEXTS: usize = 4_096;
 pub struct Statement {
     /// The SQL as prepared, with `?` placeholders: statements with the same text are *similar*.
     pub sql: Arc<str>,
-    /// The SQL with its bound values written in, where the code that ran it reported them (see
-    /// [`note_run`]): statements with the same are *duplicates*.
-    pub bound_sql: Option<String>,
+    /// Its bound values, where the code that ran it reported them (see [`note_run`]):
+    /// statements with the same SQL and values are *duplicates*.
+    pub values: Option<Vec<Value>>,
     /// Time inside SQLite, from the profile hook (a resolution of one millisecond), or as the
     /// code that ran it measured it (see [`note_run`]).
     pub elapsed: Duration,
@@ -46,6 +49,13 @@ pub struct Statement {
     /// elsewhere are not included), from SQLite's update hook. `None` for other statements:
     /// SQLite's hooks do not say how many rows a SELECT returned.
     pub rows_changed: Option<u64>,
+}
+
+impl Statement {
+    /// The SQL with its values written in, where they were reported.
+    pub fn bound_sql(&self) -> Option<String> {
+        self.values.as_ref().map(|values| bound_values::write_in(&self.sql, values))
+    }
 }
 
 /// Statements that share a key: the same SQL (similar) or the same SQL and values (duplicate).
@@ -98,13 +108,17 @@ impl Recording {
     /// Groups of two or more statements with the same SQL text, largest first: an N+1 shows
     /// here as a group of N.
     pub fn similar(&self) -> Vec<StatementGroup> {
-        groups(&self.statements, |statement| Some(&statement.sql))
+        groups(&self.statements, |statement| Some((&statement.sql, &[][..])), |statement| statement.sql.to_string())
     }
 
     /// Groups of two or more statements with the same SQL and the same values, largest first:
     /// work done twice. Only statements whose values were reported take part.
     pub fn duplicates(&self) -> Vec<StatementGroup> {
-        groups(&self.statements, |statement| statement.bound_sql.as_deref())
+        groups(
+            &self.statements,
+            |statement| Some((&statement.sql, statement.values.as_deref()?)),
+            |statement| statement.bound_sql().unwrap_or_default(),
+        )
     }
 
     /// Adds `other`'s statements after this recording's.
@@ -132,22 +146,34 @@ impl Recording {
     }
 }
 
-fn groups(statements: &[Arc<Statement>], key: impl Fn(&Statement) -> Option<&str>) -> Vec<StatementGroup> {
-    let mut order: Vec<StatementGroup> = Vec::new();
-    let mut index: HashMap<&str, usize> = HashMap::new();
+/// Groups statements by `key` (SQL and values), largest first; `label` names a group by its first
+/// statement. Values are compared as they are, without writing them into the SQL.
+fn groups<'a>(
+    statements: &'a [Arc<Statement>],
+    key: impl Fn(&'a Statement) -> Option<(&'a Arc<str>, &'a [Value])>,
+    label: impl Fn(&Statement) -> String,
+) -> Vec<StatementGroup> {
+    // Per SQL text, its groups so far: each one's values and its place in `order`.
+    let mut by_sql: HashMap<&str, Vec<(&[Value], usize)>> = HashMap::new();
+    let mut order: Vec<(&Statement, StatementGroup)> = Vec::new();
     for statement in statements {
-        let Some(sql) = key(statement) else { continue };
-        let slot = *index.entry(sql).or_insert_with(|| {
-            order.push(StatementGroup { sql: sql.to_string(), count: 0, elapsed: Duration::ZERO });
-            order.len() - 1
-        });
-        order[slot].count += 1;
-        order[slot].elapsed += statement.elapsed;
+        let Some((sql, values)) = key(statement) else { continue };
+        let seen = by_sql.entry(sql).or_default();
+        let slot = match seen.iter().find(|(other, _)| *other == values) {
+            Some(&(_, slot)) => slot,
+            None => {
+                order.push((statement, StatementGroup { sql: String::new(), count: 0, elapsed: Duration::ZERO }));
+                seen.push((values, order.len() - 1));
+                order.len() - 1
+            }
+        };
+        order[slot].1.count += 1;
+        order[slot].1.elapsed += statement.elapsed;
     }
-    order.retain(|group| group.count > 1);
+    order.retain(|(_, group)| group.count > 1);
     // Stable: equal groups keep the order their first statement ran in.
-    order.sort_by_key(|group| std::cmp::Reverse(group.count));
-    order
+    order.sort_by_key(|(_, group)| std::cmp::Reverse(group.count));
+    order.into_iter().map(|(first, group)| StatementGroup { sql: label(first), ..group }).collect()
 }
 
 #[derive(Default)]
@@ -210,7 +236,7 @@ fn on_finish(sql: &str, elapsed: Duration) {
         let rows_changed = written_table(sql).map(|target| {
             changed.iter().filter(|(table, _)| table.eq_ignore_ascii_case(&target)).map(|(_, rows)| rows).sum()
         });
-        let statement = Statement { sql: text, bound_sql: None, elapsed, measured: false, rows_changed };
+        let statement = Statement { sql: text, values: None, elapsed, measured: false, rows_changed };
         if let Some(recording) = state.recording.as_mut() {
             recording.push(statement);
         }
@@ -233,14 +259,13 @@ pub fn is_recording() -> bool {
 }
 
 /// Completes the latest record of the statement `sql` with what the code that ran it measured:
-/// its SQL with the values written in (rusqlite's `Statement::expanded_sql`, taken after it ran)
-/// and the time from its first step to its last row.
+/// the values it bound and the time from its first step to its last row.
 ///
 /// SQLite tells a connection either each statement's time (the profile hook) or its values (the
 /// legacy trace hook), never both, and its profile times have a resolution of one millisecond:
 /// most statements here take microseconds. Code that shows its statements, as the query lab does,
 /// times them itself and reports here. Only statements with values can be found to be duplicates.
-pub fn note_run(sql: &str, expanded_sql: Option<String>, elapsed: Duration, reprepared: bool) {
+pub fn note_run(sql: &str, values: Option<Vec<Value>>, elapsed: Duration, reprepared: bool) {
     STATE.with(|state| {
         let mut state = state.borrow_mut();
         let Some(recording) = state.recording.as_mut() else { return };
@@ -255,7 +280,7 @@ pub fn note_run(sql: &str, expanded_sql: Option<String>, elapsed: Duration, repr
         }
         recording.elapsed = recording.elapsed.saturating_sub(statement.elapsed) + elapsed;
         statement.elapsed = elapsed;
-        statement.bound_sql = expanded_sql;
+        statement.values = values;
         statement.measured = true;
         if let Some(attempt) = attempt {
             let attempt = recording.statements.remove(attempt);

@@ -82,7 +82,7 @@ impl<T: ParseFromJSON + ToJSON> LabReport<T> {
             .statements()
             .iter()
             .map(|statement| QueryInfo {
-                sql: statement.bound_sql.clone().unwrap_or_else(|| statement.sql.to_string()),
+                sql: statement.bound_sql().unwrap_or_else(|| statement.sql.to_string()),
                 time_ms: millis(statement.elapsed),
                 rows_changed: statement.rows_changed.map(|rows| rows as i64),
             })

@@ -10,30 +10,33 @@ pub mod q_filters;
 
 use std::time::{Duration, Instant};
 
-use rusqlite::{Connection, Params, Row, StatementStatus};
+use rusqlite::{Connection, Row, StatementStatus, ToSql};
 
-use super::{statements, DbError};
+use super::{bound_values, statements, DbError};
 
 /// Runs `sql` with `params`, maps every row, and reports its values and time to the recorder.
-pub fn noted_rows<T, P: Params>(
+pub fn noted_rows<T>(
     conn: &Connection,
     sql: &str,
-    params: P,
+    params: &[&dyn ToSql],
     row: impl FnMut(&Row) -> rusqlite::Result<T>,
 ) -> Result<Vec<T>, DbError> {
-    Ok(noted(conn, sql, |statement| statement.query_map(params, row)?.collect::<Result<Vec<T>, _>>())?.0)
+    Ok(noted(conn, sql, params, |statement| statement.query_map(params, row)?.collect::<Result<Vec<T>, _>>())?.0)
 }
 
 /// Runs a statement that returns no rows, and reports its values and time to the recorder.
-pub fn noted_execute<P: Params>(conn: &Connection, sql: &str, params: P) -> Result<usize, DbError> {
-    Ok(noted(conn, sql, |statement| statement.execute(params))?.0)
+pub fn noted_execute(conn: &Connection, sql: &str, params: &[&dyn ToSql]) -> Result<usize, DbError> {
+    Ok(noted(conn, sql, params, |statement| statement.execute(params))?.0)
 }
 
-/// Runs `run` on `sql` prepared (cached), and reports the statement's values and the time `run`
-/// took to the recorder; returns `run`'s result and that time.
+/// Runs `run` on `sql` prepared (cached), which binds `params`, and reports them and the time
+/// `run` took to the recorder; returns `run`'s result and that time.
+///
+/// The values are kept as they are and written into the SQL only when a report shows them.
 pub fn noted<T>(
     conn: &Connection,
     sql: &str,
+    params: &[&dyn ToSql],
     run: impl FnOnce(&mut rusqlite::Statement) -> rusqlite::Result<T>,
 ) -> Result<(T, Duration), DbError> {
     let mut statement = conn.prepare_cached(sql)?;
@@ -43,16 +46,16 @@ pub fn noted<T>(
     let elapsed = started.elapsed();
     if statements::is_recording() {
         let reprepared = statement.reset_status(StatementStatus::RePrepare) > 0;
-        statements::note_run(sql, statement.expanded_sql(), elapsed, reprepared);
+        statements::note_run(sql, Some(bound_values::values_of(params)), elapsed, reprepared);
     }
     Ok((result, elapsed))
 }
 
 /// [`noted_rows`] for a statement that returns at most one row.
-pub fn noted_row<T, P: Params>(
+pub fn noted_row<T>(
     conn: &Connection,
     sql: &str,
-    params: P,
+    params: &[&dyn ToSql],
     row: impl FnMut(&Row) -> rusqlite::Result<T>,
 ) -> Result<Option<T>, DbError> {
     Ok(noted_rows(conn, sql, params, row)?.into_iter().next())

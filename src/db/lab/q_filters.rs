@@ -1,8 +1,7 @@
 //! The seed's three Q-object filters, and any expression in the filter language, each run as a
 //! count and a first page.
 
-use rusqlite::types::Value;
-use rusqlite::Connection;
+use rusqlite::{types::Value, Connection, ToSql};
 
 use super::noted_rows;
 use crate::db::filter::CompiledFilter;
@@ -68,18 +67,19 @@ pub fn run(conn: &Connection, filter: Filter, limit: u32) -> Result<FilterRun, D
     let (count_of, select) = if distinct { ("DISTINCT m.movie_id", "DISTINCT") } else { ("*", "") };
     let (result, recording) = statements::record(|| {
         let where_sql = &compiled.sql;
+        let count_params: Vec<&dyn ToSql> = compiled.params.iter().map(|value| value as &dyn ToSql).collect();
         let total: i64 = noted_rows(
             conn,
             &format!("SELECT count({count_of}) FROM {from} WHERE {where_sql}"),
-            rusqlite::params_from_iter(&compiled.params),
+            &count_params,
             |row| row.get(0),
         )?[0];
-        let mut page_params = compiled.params.clone();
-        page_params.push(Value::Integer(limit.into()));
+        let mut page_params = count_params.clone();
+        page_params.push(&limit);
         let movies = noted_rows(
             conn,
             &format!("SELECT {select} m.movie_id, m.title FROM {from} WHERE {where_sql} ORDER BY m.movie_id LIMIT ?"),
-            rusqlite::params_from_iter(&page_params),
+            &page_params,
             |row| Ok(MovieTitle { id: row.get(0)?, title: row.get(1)? }),
         )?;
         Ok::<_, DbError>((total, movies))
