@@ -54,6 +54,23 @@ impl Field {
     }
 }
 
+/// What testing a condition costs a row, cheapest first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Cost {
+    /// Compares columns of the movie and its stats.
+    Column,
+    /// Calls a function of ours (`contains_text`, `has_genre`).
+    Function,
+    /// Runs a correlated subquery over tags or links.
+    Subquery,
+}
+
+/// A condition's SQL, fully parenthesised, and its cost.
+struct Piece {
+    sql: String,
+    cost: Cost,
+}
+
 const TAG_CONTAINS: &str = "SELECT 1 FROM tags t WHERE t.movie_id = m.movie_id AND contains_text(t.tag, ?)";
 const TAG_EQUALS: &str = "SELECT 1 FROM tags t WHERE t.movie_id = m.movie_id AND t.tag = ?";
 const LINK: &str = "SELECT 1 FROM links l WHERE l.movie_id = m.movie_id AND";
@@ -70,7 +87,7 @@ impl Parser {
     }
 
     pub(super) fn parse(mut self) -> Result<CompiledFilter, FilterError> {
-        let sql = self.or(0)?;
+        let sql = self.or(0)?.sql;
         let token = self.peek();
         let message = match &token.kind {
             Kind::End => return Ok(CompiledFilter { sql, params: self.params }),
@@ -96,31 +113,57 @@ impl Parser {
         token
     }
 
-    fn or(&mut self, depth: usize) -> Result<String, FilterError> {
-        let mut parts = vec![self.and(depth)?];
-        while self.peek().kind == Kind::Or {
-            self.advance();
-            parts.push(self.and(depth)?);
-        }
-        Ok(join(parts, " OR "))
+    fn or(&mut self, depth: usize) -> Result<Piece, FilterError> {
+        self.combined(depth, &Kind::Or, " OR ", Self::and)
     }
 
-    fn and(&mut self, depth: usize) -> Result<String, FilterError> {
-        let mut parts = vec![self.unary(depth)?];
-        while self.peek().kind == Kind::And {
-            self.advance();
-            parts.push(self.unary(depth)?);
-        }
-        Ok(join(parts, " AND "))
+    fn and(&mut self, depth: usize) -> Result<Piece, FilterError> {
+        self.combined(depth, &Kind::And, " AND ", Self::unary)
     }
 
-    fn unary(&mut self, depth: usize) -> Result<String, FilterError> {
+    /// `operand { separator operand }`, cheapest operands first. SQLite tests the terms of an AND
+    /// or an OR in the order written and stops at the first that decides the row; both give the
+    /// same answer in any order, so a failed column comparison saves a function call or a
+    /// subquery. Each operand's parameters move with it.
+    fn combined(
+        &mut self,
+        depth: usize,
+        separator: &Kind,
+        operator: &str,
+        operand: fn(&mut Self, usize) -> Result<Piece, FilterError>,
+    ) -> Result<Piece, FilterError> {
+        let mut parts = Vec::new();
+        loop {
+            let first_param = self.params.len();
+            let piece = operand(self, depth)?;
+            parts.push((piece, self.params.split_off(first_param)));
+            if self.peek().kind != *separator {
+                break;
+            }
+            self.advance();
+        }
+        if parts.len() == 1 {
+            let (piece, params) = parts.pop().expect("one part");
+            self.params.extend(params);
+            return Ok(piece);
+        }
+        parts.sort_by_key(|(piece, _)| piece.cost);
+        let cost = parts.iter().map(|(piece, _)| piece.cost).max().unwrap_or(Cost::Column);
+        let mut sqls = Vec::with_capacity(parts.len());
+        for (piece, params) in parts {
+            sqls.push(piece.sql);
+            self.params.extend(params);
+        }
+        Ok(Piece { sql: format!("({})", sqls.join(operator)), cost })
+    }
+
+    fn unary(&mut self, depth: usize) -> Result<Piece, FilterError> {
         let token = self.peek().clone();
         match token.kind {
             Kind::Not => {
                 self.advance();
                 let operand = self.unary(nested(depth, &token)?)?;
-                Ok(format!("(NOT {operand})"))
+                Ok(Piece { sql: format!("(NOT {})", operand.sql), ..operand })
             }
             Kind::Open => {
                 self.advance();
@@ -142,7 +185,7 @@ impl Parser {
         }
     }
 
-    fn comparison(&mut self, name: &str, position: usize) -> Result<String, FilterError> {
+    fn comparison(&mut self, name: &str, position: usize) -> Result<Piece, FilterError> {
         let field = Field::parse(name).ok_or_else(|| {
             FilterError::new(position, format!("unknown field '{name}'; known fields: {}", FIELDS.join(", ")))
         })?;
@@ -164,7 +207,12 @@ impl Parser {
         let param = if field.is_text() { Value::Text(text) } else { number(field, &text, value.start)? };
         let sql = comparison_sql(field, op, &param);
         self.params.push(param);
-        Ok(sql)
+        let cost = match (field, op) {
+            (Field::Tag | Field::ImdbId | Field::TmdbId, _) => Cost::Subquery,
+            (Field::Title, Op::Match) | (Field::Genre, _) => Cost::Function,
+            (Field::Title | Field::Year | Field::Ratings | Field::AvgRating | Field::Id, _) => Cost::Column,
+        };
+        Ok(Piece { sql, cost })
     }
 }
 
@@ -175,13 +223,6 @@ fn nested(depth: usize, token: &Token) -> Result<usize, FilterError> {
         return Err(FilterError::new(token.start, message));
     }
     Ok(depth + 1)
-}
-
-fn join(mut parts: Vec<String>, operator: &str) -> String {
-    if parts.len() == 1 {
-        return parts.pop().unwrap_or_default();
-    }
-    format!("({})", parts.join(operator))
 }
 
 /// The SQL of one comparison, with one `?` for its value.
@@ -204,7 +245,7 @@ fn comparison_sql(field: Field, op: Op, value: &Value) -> String {
         (Field::Year, _) => format!("(m.year {compare} ?)"),
         (Field::Id, _) => format!("(m.movie_id {compare} ?)"),
         // A movie without ratings has no movie_stats row: its count is 0. A comparison that 0
-        // fails can skip the coalesce, which lets SQLite walk the movie_stats_rating_count index.
+        // fails can skip the coalesce, which lets SQLite walk the movie_stats_rating_count_sum index.
         (Field::Ratings, _) if !holds_for_zero(op, value) => format!("(s.rating_count {compare} ?)"),
         (Field::Ratings, _) => format!("(coalesce(s.rating_count, 0) {compare} ?)"),
         // NULL without ratings (no movie_stats row, or a count back at 0: division by zero is NULL).

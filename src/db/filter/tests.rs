@@ -237,6 +237,24 @@ fn the_long_example_selects_what_it_says() {
 }
 
 #[test]
+fn cheaper_conditions_are_tested_first_and_keep_their_values() {
+    let filter = compile("tag:x AND (title:a OR id=2) AND genre:Drama AND year>=1990").unwrap();
+    assert_eq!(
+        filter.sql,
+        "((m.year >= ?) AND ((m.movie_id = ?) OR (contains_text(m.title, ?))) AND (has_genre(m.genres, ?)) AND \
+         (EXISTS (SELECT 1 FROM tags t WHERE t.movie_id = m.movie_id AND contains_text(t.tag, ?))))"
+    );
+    let text = |text: &str| Value::Text(text.into());
+    assert_eq!(filter.params, [Value::Integer(1990), Value::Integer(2), text("a"), text("Drama"), text("x")]);
+    // The order changes the work, not the answer.
+    let (conn, _dir) = test_db();
+    let expression = "tag:comedy AND NOT title:episode AND (genre:Crime OR ratings>=50) AND year>=1990";
+    let reversed = "year>=1990 AND (ratings>=50 OR genre:Crime) AND NOT title:episode AND tag:comedy";
+    assert!(!ids(&conn, expression).is_empty());
+    assert_eq!(ids(&conn, expression), ids(&conn, reversed));
+}
+
+#[test]
 fn injection_attempts_are_only_parameters() {
     let (conn, _dir) = test_db();
     let cases: &[(&str, &str, &[i64])] = &[
