@@ -1,6 +1,7 @@
 //! The HTTP API: one `#[OpenApi]` struct per resource, combined into one documented service.
 
 pub mod auth;
+pub mod conditional;
 pub mod error;
 pub mod genres;
 pub mod guard;

@@ -8,6 +8,7 @@ use poem::middleware::{NormalizePath, TrailingSlash};
 use poem::{Endpoint, EndpointExt, IntoResponse, Request, Response, Route};
 
 use super::auth::AdminAuth;
+use super::conditional::ConditionalRequests;
 use super::guard::Guard;
 use super::host::HostPolicy;
 use super::operations::Operations;
@@ -34,6 +35,8 @@ pub fn app(db: Db, auth: AdminAuth, server_url: &str, hosts: HostPolicy) -> impl
         // The seed's Django URLs end in '/': `/api/movies/` and `/api/movies` are the same.
         .with(NormalizePath::new(TrailingSlash::Trim))
         .with(hosts)
+        // Inside the request context, so that a 304 carries the X-Request-Id as well.
+        .with(ConditionalRequests)
         .with(RequestContext { operations })
 }
 
