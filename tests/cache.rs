@@ -170,7 +170,9 @@ async fn a_value_computed_across_a_write_is_never_served(cache: Cache, _: Option
 on_both_backends!(fifty_concurrent_misses_on_one_key_compute_once);
 async fn fifty_concurrent_misses_on_one_key_compute_once(cache: Cache, _: Option<&mut RedisServer>) {
     let computations = Arc::new(AtomicUsize::new(0));
-    let release = Arc::new(tokio::sync::Notify::new());
+    // A semaphore rather than a Notify: if the misses did not share one load, every loader is
+    // released and the count below fails instead of hanging.
+    let release = Arc::new(tokio::sync::Semaphore::new(0));
     let mut tasks = Vec::new();
     for _ in 0..50 {
         let (cache, computations, release) = (cache.clone(), computations.clone(), release.clone());
@@ -178,7 +180,7 @@ async fn fifty_concurrent_misses_on_one_key_compute_once(cache: Cache, _: Option
             cache
                 .get_or_set("flight:key", MINUTE, || async move {
                     computations.fetch_add(1, Ordering::SeqCst);
-                    release.notified().await;
+                    let _permit = release.acquire().await.unwrap();
                     load_value("computed once").await
                 })
                 .await
@@ -187,7 +189,7 @@ async fn fifty_concurrent_misses_on_one_key_compute_once(cache: Cache, _: Option
     }
     // Every caller counts its miss just before it joins the flight; hold the loader until all have.
     eventually("fifty misses", || async { cache.stats().await.misses == 50 }).await;
-    release.notify_one();
+    release.add_permits(50);
     for task in tasks {
         let loaded = task.await.unwrap();
         assert_eq!((loaded.value.as_str(), loaded.status), ("computed once", CacheStatus::Miss));
