@@ -194,3 +194,15 @@ async fn the_in_memory_cache_stays_within_its_byte_bound_under_a_key_scan() {
     assert_eq!(stats.max_bytes, Some(max_bytes));
     assert!(stats.entries.unwrap() > 0);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn commands_redis_refuses_do_not_open_the_breaker() {
+    let Some(server) = RedisServer::start_or_skip() else { return };
+    let cache = Cache::new(&redis_config(&server)).await.unwrap();
+    cache.set("manual:value", &"not a number", MINUTE).await;
+    for _ in 0..10 {
+        assert_eq!(cache.incr("manual:value", 1).await, None, "INCRBY on a cached value is refused");
+    }
+    assert_eq!(cache.get::<String>("manual:value").await.as_deref(), Some("not a number"));
+    assert!(cache.stats().await.redis.unwrap().up);
+}

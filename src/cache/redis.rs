@@ -25,6 +25,16 @@ pub struct RedisStore {
     /// Bumps not yet applied to the shared counter.
     pending_bumps: AtomicU64,
     skipped_writes: AtomicU64,
+    /// Held while pending bumps are pushed: a read that sees bumps pending waits for them.
+    push_lock: tokio::sync::Mutex<()>,
+}
+
+/// Why a call got no value.
+enum Failure {
+    /// Redis is unreachable, slow or broken: counts toward opening the breaker.
+    Down(String),
+    /// Redis answered with an error for this command (a counter that is not an integer, say).
+    Refused(String),
 }
 
 /// SCAN's batch size, and so the most keys one UNLINK removes.
@@ -49,10 +59,11 @@ impl RedisStore {
             last_seen: AtomicU64::new(0),
             pending_bumps: AtomicU64::new(0),
             skipped_writes: AtomicU64::new(0),
+            push_lock: tokio::sync::Mutex::new(()),
         };
         match store.run::<Option<u64>>(redis::cmd("GET").arg(&store.counter_key)).await {
             Ok(version) => store.last_seen.store(version.unwrap_or(0), Ordering::Release),
-            Err(err) => store.breaker.start_open(&err),
+            Err(Failure::Down(err) | Failure::Refused(err)) => store.breaker.start_open(&err),
         }
         Ok(store)
     }
@@ -179,44 +190,58 @@ impl RedisStore {
                 self.breaker.succeeded();
                 Some(value)
             }
-            Err(err) => {
-                self.breaker.failed(&err, trip);
+            // A bump that did not happen must keep every reader off the shared counter.
+            Err(Failure::Down(err)) | Err(Failure::Refused(err)) if trip => {
+                self.breaker.failed(&err, true);
+                None
+            }
+            Err(Failure::Down(err)) => {
+                self.breaker.failed(&err, false);
+                None
+            }
+            Err(Failure::Refused(err)) => {
+                tracing::debug!(error = %err, "cache: Redis refused a command");
                 None
             }
         }
     }
 
-    /// Applies the pending bumps (plus `extra`) to the shared counter. Tried twice: the first
-    /// call after an outage may only set off the reconnection.
+    /// Applies the pending bumps (plus `extra`) to the shared counter. They stay pending until
+    /// Redis has applied them, so concurrent calls wait on the lock instead of reading past them.
+    /// Tried twice: the first call after an outage may only set off the reconnection.
     async fn push_bumps(&self, extra: u64) -> Result<(), String> {
-        let pending = self.pending_bumps.swap(0, Ordering::AcqRel);
-        let by = pending + extra;
-        if by == 0 {
+        let _pushing = self.push_lock.lock().await;
+        let pending = self.pending_bumps.load(Ordering::Acquire);
+        if pending + extra == 0 {
             return Ok(());
         }
-        let bump = redis::cmd("INCRBY").arg(&self.counter_key).arg(by).clone();
+        let bump = redis::cmd("INCRBY").arg(&self.counter_key).arg(pending + extra).clone();
         let outcome = match self.run::<u64>(&bump).await {
             Err(_) => self.run::<u64>(&bump).await,
             done => done,
         };
         match outcome {
             Ok(version) => {
+                self.pending_bumps.fetch_sub(pending, Ordering::AcqRel);
                 self.saw(version);
                 Ok(())
             }
-            Err(err) => {
-                self.pending_bumps.fetch_add(pending, Ordering::AcqRel);
-                Err(err)
-            }
+            Err(Failure::Down(err) | Failure::Refused(err)) => Err(err),
         }
     }
 
-    async fn run<T: FromRedisValue>(&self, cmd: &Cmd) -> Result<T, String> {
+    async fn run<T: FromRedisValue>(&self, cmd: &Cmd) -> Result<T, Failure> {
+        use redis::{ErrorKind, ServerErrorKind};
         let mut connection = self.connection.clone();
         match tokio::time::timeout(self.timeout, cmd.query_async::<T>(&mut connection)).await {
             Ok(Ok(value)) => Ok(value),
-            Ok(Err(err)) => Err(err.to_string()),
-            Err(_) => Err(format!("no answer within {} ms", self.timeout.as_millis())),
+            Ok(Err(err)) => match err.kind() {
+                ErrorKind::Server(ServerErrorKind::ResponseError | ServerErrorKind::ExecAbort)
+                | ErrorKind::Extension
+                | ErrorKind::UnexpectedReturnType => Err(Failure::Refused(err.to_string())),
+                _ => Err(Failure::Down(err.to_string())),
+            },
+            Err(_) => Err(Failure::Down(format!("no answer within {} ms", self.timeout.as_millis()))),
         }
     }
 }

@@ -2,7 +2,7 @@
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, RwLock};
+use std::sync::RwLock;
 
 use poem_openapi::Object;
 use serde::Serialize;
@@ -13,7 +13,7 @@ const MAX_PREFIXES: usize = 64;
 
 #[derive(Default)]
 pub struct Counters {
-    by_prefix: RwLock<HashMap<String, Arc<Tally>>>,
+    by_prefix: RwLock<HashMap<String, Tally>>,
 }
 
 #[derive(Default)]
@@ -22,19 +22,25 @@ struct Tally {
     misses: AtomicU64,
 }
 
+impl Tally {
+    fn add(&self, hit: bool) {
+        let counter = if hit { &self.hits } else { &self.misses };
+        counter.fetch_add(1, Ordering::Relaxed);
+    }
+}
+
 impl Counters {
     /// Counts a lookup of `key` (the caller's key) under its first `:`-separated segment. The
     /// common path takes a shared read lock and bumps an atomic.
     pub fn record(&self, key: &str, hit: bool) {
         let prefix = key.split(':').next().unwrap_or_default();
-        let known = self.by_prefix.read().unwrap_or_else(|poisoned| poisoned.into_inner()).get(prefix).cloned();
-        let tally = known.unwrap_or_else(|| {
-            let mut map = self.by_prefix.write().unwrap_or_else(|poisoned| poisoned.into_inner());
-            let name = if map.len() < MAX_PREFIXES || map.contains_key(prefix) { prefix } else { "other" };
-            map.entry(name.to_string()).or_default().clone()
-        });
-        let counter = if hit { &tally.hits } else { &tally.misses };
-        counter.fetch_add(1, Ordering::Relaxed);
+        if let Some(tally) = self.by_prefix.read().unwrap_or_else(|poisoned| poisoned.into_inner()).get(prefix) {
+            tally.add(hit);
+            return;
+        }
+        let mut map = self.by_prefix.write().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let name = if map.len() < MAX_PREFIXES || map.contains_key(prefix) { prefix } else { "other" };
+        map.entry(name.to_string()).or_default().add(hit);
     }
 
     /// Per-prefix figures, sorted by prefix, and their totals.
