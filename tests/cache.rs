@@ -238,3 +238,29 @@ async fn hostile_keys_and_mismatched_types_are_plain_misses(cache: Cache, _: Opt
         assert_eq!(cache.get::<Vec<String>>(key).await, None, "key {key:?} read as another type");
     }
 }
+
+on_both_backends!(a_load_cancelled_midway_hands_the_key_to_a_waiter);
+async fn a_load_cancelled_midway_hands_the_key_to_a_waiter(cache: Cache, _: Option<&mut RedisServer>) {
+    // A client that disconnects drops its request, and with it the load it was leading.
+    let loading = Arc::new(tokio::sync::Notify::new());
+    let leader = {
+        let (cache, loading) = (cache.clone(), loading.clone());
+        tokio::spawn(async move {
+            cache
+                .get_or_set("view:slow", MINUTE, || async move {
+                    loading.notify_one();
+                    std::future::pending::<Result<String, std::convert::Infallible>>().await
+                })
+                .await
+        })
+    };
+    loading.notified().await;
+    let waiter = {
+        let cache = cache.clone();
+        tokio::spawn(async move { cache.get_or_set("view:slow", MINUTE, || load_value("from the waiter")).await })
+    };
+    eventually("the waiter joining the load", || async { cache.stats().await.misses == 2 }).await;
+    leader.abort();
+    let loaded = tokio::time::timeout(Duration::from_secs(20), waiter).await.expect("the waiter is not stuck");
+    assert_eq!(loaded.unwrap().unwrap().value, "from the waiter");
+}
