@@ -46,7 +46,7 @@ pub struct CacheConfig {
     pub url: Option<String>,
 
     /// Bytes the in-process cache may hold, keys and values counted.
-    #[arg(long = "cache-max-bytes", env = "MOVIELENS_CACHE_MAX_BYTES", default_value_t = 64 << 20,
+    #[arg(long = "cache-max-bytes", env = "MOVIELENS_CACHE_MAX_BYTES", default_value_t = 64 << 20, value_name = "BYTES",
           value_parser = clap::value_parser!(u64).range(1..))]
     pub max_bytes: u64,
 
@@ -61,12 +61,12 @@ pub struct CacheConfig {
     pub key_version: u32,
 
     /// Milliseconds to wait for Redis to connect or answer before a call counts as a miss.
-    #[arg(long = "cache-timeout-ms", env = "MOVIELENS_CACHE_TIMEOUT_MS", default_value = "250",
+    #[arg(long = "cache-timeout-ms", env = "MOVIELENS_CACHE_TIMEOUT_MS", default_value = "250", value_name = "MS",
           value_parser = parse_millis)]
     pub redis_timeout: Duration,
 
     /// Milliseconds calls stay away from Redis after it failed, before one call probes it again.
-    #[arg(long = "cache-retry-ms", env = "MOVIELENS_CACHE_RETRY_MS", default_value = "1000",
+    #[arg(long = "cache-retry-ms", env = "MOVIELENS_CACHE_RETRY_MS", default_value = "1000", value_name = "MS",
           value_parser = parse_millis)]
     pub breaker_cooldown: Duration,
 
