@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+use crate::cache::CacheConfig;
 use crate::import::download::DownloadConfig;
 use crate::import::generate::GeneratorConfig;
 use crate::net::ConnectionLimits;
@@ -158,6 +159,9 @@ pub struct ServeConfig {
     #[command(flatten)]
     pub connections: ConnectionLimits,
 
+    #[command(flatten)]
+    pub cache: CacheConfig,
+
     /// A MovieLens folder or .zip to import when the database holds no movies (default: the demo data).
     #[arg(long, env = "MOVIELENS_DATA")]
     pub data: Option<PathBuf>,
@@ -190,6 +194,7 @@ impl ServeConfig {
             public_url: None,
             trust_proxy: false,
             connections: ConnectionLimits::default(),
+            cache: CacheConfig::default(),
             data: None,
             admin_token: None,
             shutdown_grace_secs: 10,

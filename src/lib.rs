@@ -1,6 +1,7 @@
 //! movielens: a single-binary REST server for the MovieLens data set, over SQLite.
 
 pub mod api;
+pub mod cache;
 pub mod cli;
 pub mod config;
 pub mod db;

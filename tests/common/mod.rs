@@ -3,6 +3,7 @@
 #![allow(dead_code)] // each test binary uses its own subset
 
 mod processes;
+pub mod redis_server;
 #[allow(unused_imports)] // not every test binary starts processes
 pub use processes::*;
 
