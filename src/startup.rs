@@ -11,7 +11,9 @@ use poem::Server;
 
 use crate::api::auth::AdminAuth;
 use crate::api::host::HostPolicy;
+use crate::cache::Cache;
 use crate::config::{DbConfig, ServeConfig};
+use crate::db::changes::ChangeWatcher;
 use crate::db::maintenance::Maintenance;
 use crate::db::Db;
 use crate::import::cancel::Cancel;
@@ -21,6 +23,7 @@ use crate::net::{self, GatedAcceptor};
 pub struct Application {
     db: Db,
     auth: AdminAuth,
+    cache: Cache,
     acceptor: GatedAcceptor<TcpAcceptor>,
     address: SocketAddr,
     max_connections: usize,
@@ -66,9 +69,11 @@ impl Application {
             ensure_data(&db, serve.data.clone(), cancel.clone()).await?;
         }
         let auth = admin_auth(&db, configured).await?;
+        let cache = Cache::new(&serve.cache).await?;
         Ok(Self {
             db,
             auth,
+            cache,
             acceptor,
             address,
             max_connections,
@@ -88,8 +93,9 @@ impl Application {
     pub async fn run_until_stopped(self, shutdown: impl Future<Output = ()> + Send) -> std::io::Result<()> {
         let local_url = format!("http://{}", self.address);
         let server_url = self.public_url.unwrap_or_else(|| local_url.clone());
-        let routes = crate::api::routes::app(self.db.clone(), self.auth, &server_url, self.hosts);
+        let routes = crate::api::routes::app(self.db.clone(), self.auth, self.cache.clone(), &server_url, self.hosts);
         let maintenance = Maintenance::start(&self.db, self.prior_refresh);
+        let watcher = tokio::spawn(bump_on_outside_writes(self.db.path().to_path_buf(), self.cache));
         tracing::info!(
             address = %self.address,
             docs = %format!("{local_url}/docs"),
@@ -100,7 +106,40 @@ impl Application {
             .run_with_graceful_shutdown(routes, shutdown, Some(self.shutdown_grace))
             .await;
         maintenance.stop();
+        watcher.abort();
         served
+    }
+}
+
+/// How often the database file is checked for commits the API did not make.
+const CHANGE_CHECK_INTERVAL: Duration = Duration::from_millis(250);
+
+/// Bumps the cache's data version when anything commits to the database: another process on the
+/// same file, or this one's background rescoring. Writes through the API bump it themselves,
+/// before they answer (`api::invalidation`); this catches the rest within a check interval.
+async fn bump_on_outside_writes(path: PathBuf, cache: Cache) {
+    let opened = tokio::task::spawn_blocking(move || ChangeWatcher::open(&path)).await;
+    let Ok(Ok(mut watcher)) = opened else {
+        tracing::warn!("cannot watch the database for outside writes; the cache sees only the API's");
+        return;
+    };
+    let mut interval = tokio::time::interval(CHANGE_CHECK_INTERVAL);
+    loop {
+        interval.tick().await;
+        let checked = tokio::task::spawn_blocking(move || {
+            let changed = watcher.changed();
+            (watcher, changed)
+        })
+        .await;
+        let Ok((returned, changed)) = checked else { return };
+        watcher = returned;
+        match changed {
+            Ok(true) => {
+                cache.bump_data_version().await;
+            }
+            Ok(false) => {}
+            Err(err) => tracing::warn!(error = %err, "checking the database for outside writes failed"),
+        }
     }
 }
 

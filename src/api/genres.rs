@@ -1,6 +1,7 @@
 use poem_openapi::param::Path;
 use poem_openapi::OpenApi;
 
+use super::cache_page::cached_data_page;
 use super::error::{found, AppError, Lookup, Read};
 use super::ApiTags;
 use crate::db::{self, Db};
@@ -15,7 +16,7 @@ impl GenresApi {
     /// List genres
     ///
     /// Every genre, alphabetical, with its number of movies and the mean of all their ratings.
-    #[oai(path = "/genres", method = "get", operation_id = "list_genres")]
+    #[oai(path = "/genres", method = "get", operation_id = "list_genres", transform = "cached_data_page")]
     async fn list_genres(&self) -> Read<Vec<Genre>> {
         self.db.read("genres.list", |conn| db::catalogue::genres(conn)).await.into()
     }

@@ -1,12 +1,15 @@
 //! The HTTP API: one `#[OpenApi]` struct per resource, combined into one documented service.
 
 pub mod auth;
+pub mod cache_page;
+pub mod caching;
 pub mod conditional;
 pub mod error;
 pub mod genres;
 pub mod guard;
 mod health;
 pub mod host;
+pub mod invalidation;
 pub mod json;
 pub mod lab;
 pub mod links;
@@ -22,6 +25,7 @@ pub mod write_responses;
 
 use poem_openapi::{OpenApiService, Tags};
 
+use crate::cache::{Cache, CacheConfig};
 use crate::db::Db;
 use auth::AdminAuth;
 
@@ -44,6 +48,9 @@ pub enum ApiTags {
     Links,
     /// Service health, for load balancers and benchmarks.
     Health,
+    /// The seed's three caching strategies (manual, per-view, partial), each saying whether it
+    /// was a HIT or a MISS, and the cache's statistics.
+    Caching,
     /// Loading a related row per row costs a query each: 1 + N statements for N movies. The
     /// `similar_queries` of the answer show them as one group of N.
     #[oai(rename = "Lab: N+1 queries")]
@@ -81,6 +88,7 @@ pub enum ApiTags {
 pub type Apis = (
     stats::StatsApi,
     movies::MoviesApi,
+    caching::CachingApi,
     lab::orm::OrmLabApi,
     lab::q_filters::QFiltersLabApi,
     lab::f_update::FExpressionLabApi,
@@ -93,11 +101,12 @@ pub type Apis = (
 );
 
 /// The documented API service over `db`, with writes checked against `auth`.
-pub fn service(db: Db, auth: AdminAuth) -> OpenApiService<Apis, ()> {
+pub fn service(db: Db, auth: AdminAuth, cache: Cache) -> OpenApiService<Apis, ()> {
     let health = health::HealthApi { read_only: db.is_read_only() };
     let apis = (
         stats::StatsApi { db: db.clone() },
         movies::MoviesApi { db: db.clone() },
+        caching::CachingApi { db: db.clone(), cache, auth: auth.clone() },
         lab::orm::OrmLabApi { db: db.clone() },
         lab::q_filters::QFiltersLabApi { db: db.clone() },
         lab::f_update::FExpressionLabApi { db: db.clone(), auth: auth.clone() },
@@ -119,5 +128,5 @@ pub fn service(db: Db, auth: AdminAuth) -> OpenApiService<Apis, ()> {
 /// The OpenAPI document as JSON, as served at `/openapi.json` and committed in `openapi/`.
 /// Building it touches no database.
 pub fn spec_json() -> String {
-    service(Db::detached(), AdminAuth::for_token("")).spec()
+    service(Db::detached(), AdminAuth::for_token(""), Cache::in_process(&CacheConfig::default())).spec()
 }

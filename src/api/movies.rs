@@ -5,6 +5,7 @@ use poem::Request;
 use poem_openapi::param::{Path, Query};
 use poem_openapi::OpenApi;
 
+use super::cache_page::cached_data_page;
 use super::error::{found, AppError, Lookup, Read};
 use super::pagination::{CursorPage, Page, PageWindow, RequestUrl};
 use super::ApiTags;
@@ -24,7 +25,7 @@ impl MoviesApi {
     /// title, ignoring case. `genre` may be repeated (`genre=Comedy&genre=Romance`), and
     /// `genre_match` says whether a movie needs all of them (the default) or any.
     #[allow(clippy::too_many_arguments)]
-    #[oai(path = "/movies", method = "get", operation_id = "list_movies")]
+    #[oai(path = "/movies", method = "get", operation_id = "list_movies", transform = "cached_data_page")]
     async fn list_movies(
         &self,
         request: &Request,
@@ -84,7 +85,7 @@ impl MoviesApi {
     /// One movie
     ///
     /// Genres, IMDb and TMDB links, rating count, mean and histogram, and the ten most used tags.
-    #[oai(path = "/movies/:movie_id", method = "get", operation_id = "get_movie")]
+    #[oai(path = "/movies/:movie_id", method = "get", operation_id = "get_movie", transform = "cached_data_page")]
     async fn get_movie(
         &self,
         /// MovieLens `movieId`.
@@ -148,7 +149,7 @@ impl MoviesApi {
     /// A movie with few ratings is pulled toward the global mean; one with many keeps close to its
     /// own. Ties go to the
     /// lower id.
-    #[oai(path = "/top-rated", method = "get", operation_id = "top_rated")]
+    #[oai(path = "/top-rated", method = "get", operation_id = "top_rated", transform = "cached_data_page")]
     async fn top_rated(
         &self,
         /// Only movies of this genre, e.g. `Comedy`.

@@ -13,6 +13,7 @@ use super::guard::Guard;
 use super::host::HostPolicy;
 use super::operations::Operations;
 use super::request_id::RequestContext;
+use crate::cache::Cache;
 use crate::db::Db;
 
 /// Request bodies larger than this are refused with 413.
@@ -20,8 +21,8 @@ pub const MAX_BODY_BYTES: usize = 64 * 1024;
 
 /// Builds the app. `server_url` is the base URL the spec advertises; `hosts` says which Host
 /// headers are served and what links are built on.
-pub fn app(db: Db, auth: AdminAuth, server_url: &str, hosts: HostPolicy) -> impl Endpoint {
-    let api = super::service(db, auth.clone()).server(server_url);
+pub fn app(db: Db, auth: AdminAuth, cache: Cache, server_url: &str, hosts: HostPolicy) -> impl Endpoint {
+    let api = super::service(db, auth.clone(), cache.clone()).server(server_url);
     let spec = api.spec();
     let operations = Operations::from_spec(&spec);
     let guard = Arc::new(Guard { operations: operations.clone(), auth });
@@ -29,6 +30,7 @@ pub fn app(db: Db, auth: AdminAuth, server_url: &str, hosts: HostPolicy) -> impl
         .at("/openapi.json", api.spec_endpoint())
         .nest("/docs", api.swagger_ui())
         .nest("/", api)
+        .around(super::invalidation::bump_after_writes)
         .around(limit_body)
         // Before the body limit: a bad token is refused without reading the body at all.
         .around(move |endpoint, request| guard.clone().around(endpoint, request))
@@ -37,6 +39,8 @@ pub fn app(db: Db, auth: AdminAuth, server_url: &str, hosts: HostPolicy) -> impl
         .with(hosts)
         // Inside the request context, so that a 304 carries the X-Request-Id as well.
         .with(ConditionalRequests)
+        // The per-view cache finds the cache here.
+        .data(cache)
         .with(RequestContext { operations })
 }
 

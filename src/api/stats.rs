@@ -30,6 +30,8 @@ pub struct ApiRoot {
     pub optimization_endpoints: OptimizationEndpoints,
     /// The query lab's lessons on the ORM's query tools, as the seed grouped them.
     pub advanced_orm_features: AdvancedOrmFeatures,
+    /// The seed's three caching strategies, and the cache's statistics.
+    pub caching_endpoints: CachingEndpoints,
 }
 
 /// The query lab's optimisation lessons.
@@ -52,6 +54,15 @@ pub struct AdvancedOrmFeatures {
     pub defer: String,
     pub values: String,
     pub values_list: String,
+}
+
+/// The caching lessons.
+#[derive(Debug, Clone, Object, Serialize)]
+pub struct CachingEndpoints {
+    pub manual_cache: String,
+    pub per_view_cache: String,
+    pub partial_cache: String,
+    pub stats: String,
 }
 
 pub struct StatsApi {
@@ -93,6 +104,12 @@ impl StatsApi {
                 defer: url("/api/movies/defer/"),
                 values: url("/api/movies/values/"),
                 values_list: url("/api/movies/values-list/"),
+            },
+            caching_endpoints: CachingEndpoints {
+                manual_cache: url("/api/cache/manual/"),
+                per_view_cache: url("/api/cache/per-view/"),
+                partial_cache: url("/api/cache/partial/"),
+                stats: url("/api/cache/stats"),
             },
         })
     }

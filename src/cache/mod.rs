@@ -171,13 +171,23 @@ impl Cache {
             None => Backend::Memory(memory::MemoryStore::new(config.max_bytes)),
             Some(url) => Backend::Redis(redis::RedisStore::connect(url, config).await?),
         };
-        Ok(Self(Arc::new(Inner {
+        Ok(Self::with_backend(backend, config))
+    }
+
+    /// The in-process cache of `config`, whatever its URL says; needs no runtime (the OpenAPI
+    /// document is built without one).
+    pub fn in_process(config: &CacheConfig) -> Self {
+        Self::with_backend(Backend::Memory(memory::MemoryStore::new(config.max_bytes)), config)
+    }
+
+    fn with_backend(backend: Backend, config: &CacheConfig) -> Self {
+        Self(Arc::new(Inner {
             backend,
             key_start: format!("{}:{}:", config.key_prefix, config.key_version),
             prefix_start: format!("{}:", config.key_prefix),
             flights: Flights::default(),
             counters: Counters::default(),
-        })))
+        }))
     }
 
     /// `memory` or `redis`.

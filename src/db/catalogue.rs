@@ -2,7 +2,9 @@
 
 use rusqlite::{Connection, OptionalExtension};
 
+use super::movies::split_genres;
 use super::DbError;
+use crate::model::caching::{CachedMovie, CachedMovieGenres};
 use crate::model::genres::Genre;
 use crate::model::movies::Links;
 use crate::model::stats::{DataSource, Stats, TableCounts};
@@ -128,4 +130,20 @@ pub fn stats(conn: &Connection) -> Result<Stats, DbError> {
         .optional()?;
     let wal_bytes = conn.path().map_or(0, |path| super::wal::wal_bytes(std::path::Path::new(path)));
     Ok(Stats { tables, source, imports: count("data_imports")?, wal_bytes: wal_bytes as i64 })
+}
+
+/// The first `limit` movies by id, with their titles.
+pub fn first_movies(conn: &Connection, limit: u32) -> Result<Vec<CachedMovie>, DbError> {
+    let mut statement = conn.prepare_cached("SELECT movie_id, title FROM movies ORDER BY movie_id LIMIT ?1")?;
+    let movies = statement.query_map([limit], |row| Ok(CachedMovie { id: row.get(0)?, title: row.get(1)? }))?;
+    Ok(movies.collect::<Result<_, _>>()?)
+}
+
+/// The first `limit` movies by id, with their titles and genres.
+pub fn first_movies_with_genres(conn: &Connection, limit: u32) -> Result<Vec<CachedMovieGenres>, DbError> {
+    let mut statement = conn.prepare_cached("SELECT movie_id, title, genres FROM movies ORDER BY movie_id LIMIT ?1")?;
+    let movies = statement.query_map([limit], |row| {
+        Ok(CachedMovieGenres { id: row.get(0)?, title: row.get(1)?, genres: split_genres(row.get(2)?) })
+    })?;
+    Ok(movies.collect::<Result<_, _>>()?)
 }

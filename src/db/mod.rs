@@ -3,6 +3,7 @@
 
 pub mod bound_values;
 pub mod catalogue;
+pub mod changes;
 mod connect;
 pub mod filter;
 mod functions;
