@@ -148,7 +148,8 @@ pub fn page_plan(conn: &Connection, filter: &MovieFilter) -> Result<Vec<String>,
     let mut lines = Vec::new();
     for sql in page_statements(filter.sort, &matching) {
         let mut statement = conn.prepare(&format!("EXPLAIN QUERY PLAN {sql}"))?;
-        let plan = statement.query_map([], |row| row.get::<_, String>(3))?;
+        let unbound = vec![Value::Null; statement.parameter_count()];
+        let plan = statement.query_map(params_from_iter(unbound), |row| row.get::<_, String>(3))?;
         lines.extend(plan.collect::<Result<Vec<_>, _>>()?);
     }
     Ok(lines)
