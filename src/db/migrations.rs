@@ -14,7 +14,7 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
     (3, "0003_score_prior_and_id_high_water", include_str!("../../migrations/0003_score_prior_and_id_high_water.sql")),
     (4, "0004_genre_stats", include_str!("../../migrations/0004_genre_stats.sql")),
     (5, "0005_lab_counters", include_str!("../../migrations/0005_lab_counters.sql")),
-    (6, "0006_list_order_indexes", include_str!("../../migrations/0006_list_order_indexes.sql")),
+    (7, "0007_list_order_indexes", include_str!("../../migrations/0007_list_order_indexes.sql")),
 ];
 
 /// The newest schema version this binary knows.

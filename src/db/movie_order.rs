@@ -1,5 +1,5 @@
 //! The movie list's orders, and one page of ids in such an order read along an index that holds it
-//! (migration 0006), rather than by sorting every matching movie for each page.
+//! (migration 0007), rather than by sorting every matching movie for each page.
 
 use rusqlite::types::Value;
 use rusqlite::{params_from_iter, Connection};
