@@ -15,6 +15,7 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
     (4, "0004_genre_stats", include_str!("../../migrations/0004_genre_stats.sql")),
     (5, "0005_lab_counters", include_str!("../../migrations/0005_lab_counters.sql")),
     (6, "0006_rating_count_sum_index", include_str!("../../migrations/0006_rating_count_sum_index.sql")),
+    (7, "0007_list_order_indexes", include_str!("../../migrations/0007_list_order_indexes.sql")),
 ];
 
 /// The newest schema version this binary knows.

@@ -11,6 +11,7 @@ pub mod index_compare;
 pub mod lab;
 pub mod maintenance;
 pub mod migrations;
+pub mod movie_order;
 pub mod movies;
 pub mod pool_stats;
 pub mod ratings;

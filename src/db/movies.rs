@@ -4,6 +4,7 @@ use rusqlite::types::Value;
 use rusqlite::{params, params_from_iter, Connection, OptionalExtension, Row};
 
 use super::filter::CompiledFilter;
+use super::movie_order::{order_sql, page_ids, page_statements, Conditions};
 use super::DbError;
 use crate::model::movies::{
     GenreMatch, Links, MovieDetail, MovieFilter, MovieSort, MovieSummary, RatingBucket, RatingStats, TagCount,
@@ -52,8 +53,12 @@ pub fn genre_ids(conn: &Connection, names: &[String]) -> Result<Vec<i64>, DbErro
         .collect()
 }
 
-/// The WHERE clause and its parameters for a movie filter.
-fn filter_sql(conn: &Connection, filter: &MovieFilter) -> Result<(String, Vec<Value>), DbError> {
+/// The conditions of a movie filter, joined by AND (empty for none), and their parameters.
+///
+/// `per_movie` puts the genre condition as a lookup per movie, for a page read along an order's
+/// index that stops after its rows; otherwise it is a set of the genres' movies, built once, for
+/// reading every match (a count). As a set, SQLite would drive a page from it and sort.
+fn filter_sql(conn: &Connection, filter: &MovieFilter, per_movie: bool) -> Result<(String, Vec<Value>), DbError> {
     let mut clauses = Vec::new();
     let mut values = Vec::new();
     if let Some(search) = filter.search.as_deref().filter(|search| !search.is_empty()) {
@@ -67,7 +72,12 @@ fn filter_sql(conn: &Connection, filter: &MovieFilter) -> Result<(String, Vec<Va
         ids.sort_unstable();
         ids.dedup();
         let marks = vec!["?"; ids.len()].join(", ");
+        let matched = format!(
+            "(SELECT count(*) FROM movie_genres mg WHERE mg.movie_id = m.movie_id AND mg.genre_id IN ({marks}))"
+        );
         clauses.push(match filter.genre_match {
+            GenreMatch::Any if per_movie => format!("{matched} > 0"),
+            GenreMatch::All if per_movie => format!("{matched} = {}", ids.len()),
             GenreMatch::Any => format!("m.movie_id IN (SELECT movie_id FROM movie_genres WHERE genre_id IN ({marks}))"),
             GenreMatch::All => format!(
                 "m.movie_id IN (SELECT movie_id FROM movie_genres WHERE genre_id IN ({marks})
@@ -94,30 +104,13 @@ fn filter_sql(conn: &Connection, filter: &MovieFilter) -> Result<(String, Vec<Va
         clauses.push(compiled.sql);
         values.extend(compiled.params);
     }
-    let sql = if clauses.is_empty() { String::new() } else { format!("WHERE {}", clauses.join(" AND ")) };
-    Ok((sql, values))
+    Ok((clauses.join(" AND "), values))
 }
 
 /// Compiles a filter-language expression; a bad one is invalid input that says where.
 pub fn compile_filter(expression: &str) -> Result<CompiledFilter, DbError> {
     super::filter::compile(expression)
         .map_err(|err| DbError::Invalid(format!("filter: {err}"), Some(format!("filter, character {}", err.position))))
-}
-
-fn order_sql(sort: MovieSort) -> &'static str {
-    // Unknown years and means sort last either way; the id breaks ties so pages are stable.
-    match sort {
-        MovieSort::Id => "m.movie_id",
-        MovieSort::IdDesc => "m.movie_id DESC",
-        MovieSort::Title => "m.title, m.movie_id",
-        MovieSort::TitleDesc => "m.title DESC, m.movie_id",
-        MovieSort::Year => "m.year IS NULL, m.year, m.movie_id",
-        MovieSort::YearDesc => "m.year IS NULL, m.year DESC, m.movie_id",
-        MovieSort::MeanRating => "s.rating_count IS NULL, s.rating_sum / s.rating_count, m.movie_id",
-        MovieSort::MeanRatingDesc => "s.rating_count IS NULL, s.rating_sum / s.rating_count DESC, m.movie_id",
-        MovieSort::RatingCount => "coalesce(s.rating_count, 0), m.movie_id",
-        MovieSort::RatingCountDesc => "coalesce(s.rating_count, 0) DESC, m.movie_id",
-    }
 }
 
 /// One page of movies matching `filter`, and how many match in all.
@@ -127,38 +120,73 @@ pub fn list(
     offset: u64,
     limit: u32,
 ) -> Result<(u64, Vec<MovieSummary>), DbError> {
-    let (where_sql, mut values) = filter_sql(conn, filter)?;
+    let (conditions, values) = filter_sql(conn, filter, false)?;
     if filter.expression.is_some() {
-        return list_in_one_pass(conn, &where_sql, values, filter.sort, offset, limit);
+        return list_in_one_pass(conn, &where_clause(&conditions), values, filter.sort, offset, limit);
     }
-    let from = "FROM movies m LEFT JOIN movie_stats s ON s.movie_id = m.movie_id";
-    // Unfiltered, the total is kept in `totals`; counting would scan the whole table each time.
-    let count_sql = if where_sql.is_empty() {
-        "SELECT movie_count FROM totals".to_string()
-    } else {
-        format!("SELECT count(*) {from} {where_sql}")
-    };
-    let count: i64 = conn.prepare_cached(&count_sql)?.query_row(params_from_iter(&values), |row| row.get(0))?;
-    values.push(Value::Integer(limit.into()));
-    values.push(Value::Integer(offset as i64));
-    // The page's ids first, then their columns: a deep page skips `offset` ids alone rather than
-    // `offset` joined rows. Stats are joined for skipping only where the filter or sort needs them.
-    let order = order_sql(filter.sort);
-    let needs_stats = filter.min_ratings.is_some_and(|min| min > 0)
-        || filter.expression.is_some()
-        || matches!(
-            filter.sort,
-            MovieSort::MeanRating | MovieSort::MeanRatingDesc | MovieSort::RatingCount | MovieSort::RatingCountDesc
-        );
-    let skip_from = if needs_stats { from } else { "FROM movies m" };
+    let count = match_count(conn, filter, &conditions, &values)?;
+    let (conditions, values) = filter_sql(conn, filter, true)?;
+    let matching = Conditions { sql: &conditions, values: &values, uses_stats: uses_stats(filter) };
+    // The page's ids first, along an index that holds the order, then their columns.
+    let ids = page_ids(conn, filter.sort, &matching, offset, limit)?;
     let sql = format!(
         "SELECT m.movie_id, m.title, m.year, coalesce(s.rating_count, 0), coalesce(s.rating_sum, 0), m.genres
-         FROM (SELECT m.movie_id {skip_from} {where_sql} ORDER BY {order} LIMIT ? OFFSET ?) page
-         CROSS JOIN movies m ON m.movie_id = page.movie_id LEFT JOIN movie_stats s ON s.movie_id = m.movie_id
-         ORDER BY {order}"
+         FROM movies m LEFT JOIN movie_stats s ON s.movie_id = m.movie_id
+         WHERE m.movie_id IN (SELECT value FROM json_each(?1)) ORDER BY {}",
+        order_sql(filter.sort)
     );
-    let movies = conn.prepare_cached(&sql)?.query_map(params_from_iter(&values), summary)?.collect::<Result<_, _>>()?;
-    Ok((count as u64, movies))
+    let ids = serde_json::to_string(&ids).expect("ids serialize");
+    let movies = conn.prepare_cached(&sql)?.query_map([ids], summary)?.collect::<Result<_, _>>()?;
+    Ok((count, movies))
+}
+
+/// The `EXPLAIN QUERY PLAN` lines of the statements that read one page of `filter`'s list (without
+/// a filter-language expression), so that tests can check that no page sorts every movie.
+pub fn page_plan(conn: &Connection, filter: &MovieFilter) -> Result<Vec<String>, DbError> {
+    let (conditions, values) = filter_sql(conn, filter, true)?;
+    let matching = Conditions { sql: &conditions, values: &values, uses_stats: uses_stats(filter) };
+    let mut lines = Vec::new();
+    for sql in page_statements(filter.sort, &matching) {
+        let mut statement = conn.prepare(&format!("EXPLAIN QUERY PLAN {sql}"))?;
+        let unbound = vec![Value::Null; statement.parameter_count()];
+        let plan = statement.query_map(params_from_iter(unbound), |row| row.get::<_, String>(3))?;
+        lines.extend(plan.collect::<Result<Vec<_>, _>>()?);
+    }
+    Ok(lines)
+}
+
+/// How many movies match. Unfiltered, the total is kept in `totals`, and one genre's in
+/// `genre_stats`; counting would read every movie (or every movie of the genre) each time.
+fn match_count(conn: &Connection, filter: &MovieFilter, conditions: &str, values: &[Value]) -> Result<u64, DbError> {
+    let only_genres = filter.search.as_deref().is_none_or(str::is_empty)
+        && filter.year_min.is_none()
+        && filter.year_max.is_none()
+        && filter.min_ratings.is_none_or(|min| min == 0);
+    let count_sql = if conditions.is_empty() {
+        "SELECT movie_count FROM totals".to_string()
+    } else if only_genres && values.len() == 1 {
+        "SELECT coalesce((SELECT movie_count FROM genre_stats WHERE genre_id = ?1), 0)".to_string()
+    } else {
+        format!(
+            "SELECT count(*) FROM movies m LEFT JOIN movie_stats s ON s.movie_id = m.movie_id {}",
+            where_clause(conditions)
+        )
+    };
+    let count: i64 = conn.prepare_cached(&count_sql)?.query_row(params_from_iter(values), |row| row.get(0))?;
+    Ok(count as u64)
+}
+
+/// Whether a condition of `filter` reads `movie_stats` (an expression goes its own way).
+fn uses_stats(filter: &MovieFilter) -> bool {
+    filter.min_ratings.is_some_and(|min| min > 0)
+}
+
+fn where_clause(conditions: &str) -> String {
+    if conditions.is_empty() {
+        String::new()
+    } else {
+        format!("WHERE {conditions}")
+    }
 }
 
 /// [`list`] for a filter-language expression, whose conditions cost more per movie than the fixed
