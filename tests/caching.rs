@@ -131,7 +131,7 @@ fn a_rating_written_through_the_api_is_seen_by_the_next_read_of_every_cached_pag
             assert_ne!(&after, before, "{backend} {page} still shows the old data");
         }
         let movie = get_json(&app.url("/api/movies/3"), 200);
-        assert_eq!(movie["rating_count"], 2, "{movie}");
+        assert_eq!(movie["ratings"]["count"], 2, "{movie}");
     });
 }
 
@@ -206,7 +206,7 @@ fn two_server_processes_on_one_redis_and_one_file_see_each_others_writes() {
     let (mut second, second_url, _) = start_server(&db, &args, &env);
 
     let read = |base: &str| get_with(&format!("{base}/api/movies/2"), &[]);
-    assert_eq!(read(&second_url).2["rating_count"], 1);
+    assert_eq!(read(&second_url).2["ratings"]["count"], 1);
     let (_, headers, _) = read(&second_url);
     assert_eq!(header(&headers, "x-cache"), Some("HIT"));
 
@@ -214,7 +214,7 @@ fn two_server_processes_on_one_redis_and_one_file_see_each_others_writes() {
     let headers = [("content-type", "application/json"), ("authorization", "Bearer cache-token")];
     assert_eq!(send("POST", &format!("{first_url}/api/ratings"), &headers, Some(body)).0, 201);
     let (_, headers, after) = read(&second_url);
-    assert_eq!((header(&headers, "x-cache"), &after["rating_count"]), (Some("MISS"), &Value::from(2)));
+    assert_eq!((header(&headers, "x-cache"), &after["ratings"]["count"]), (Some("MISS"), &Value::from(2)));
     terminate(&mut first);
     terminate(&mut second);
 }
