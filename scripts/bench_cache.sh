@@ -1,13 +1,21 @@
 #!/usr/bin/env bash
 # Caching benchmarks: the reads a cache would hide, measured without one first.
 #
-#   scripts/bench_cache.sh [--seconds N] [--parts "uncached25m"]
+#   scripts/bench_cache.sh [--seconds N] [--parts "hits uncached25m cached25m outage memory"]
 #
 # 1. uncached25m: on an ml-25m-shaped database, with no cache in front, wrk -t2 -c16 for N seconds
 #    (default 8) per endpoint, in one run with /api/health: the genre list, the movie list by mean
 #    rating both ways, a genre-filtered mean-rating sort, the other sorts, and a few users. A user's
 #    first request after the server starts is timed on its own (cold), then under load. Each line
 #    carries the load average at its end, since the machine may be shared.
+# 2. hits: the real ml-latest-small, every page a cache hit, as shares of /api/health in the same
+#    run: the per-view and manual lessons and a cached /api/genres, in this process (moka) and then
+#    through a redis-server on loopback that the script starts.
+# 3. cached25m: the ml-25m-shaped database again, with the cache: the same pages as hits.
+# 4. outage: a server on Redis under wrk (16 connections) while Redis is killed and later started
+#    again; no 5xx and no request over 1 s, and the p99 while Redis was down.
+# 5. memory: a key-scanning load (every request a new key) against a 16 MiB in-process cache: the
+#    cache's own bytes against its bound, and the server's RSS.
 #
 # Each target is printed on a `target` line next to its figure, with `met` or `MISSED`. Needs wrk
 # (apt-get install wrk), python3 and a release build. Loopback only; free ports; everything it
@@ -15,7 +23,7 @@
 #
 # Environment:
 #   BENCH_SECONDS       duration of each measurement (default 8)
-#   BENCH_PARTS         which parts to run (default "uncached25m")
+#   BENCH_PARTS         which parts to run (default all five)
 #   BENCH_25M_DB        an existing ml-25m-shaped database to serve (it is migrated, never
 #                       re-imported); without it the generated set is imported into a temp folder
 #   BENCH_25M_CACHE     where the generated set is kept (default ~/.cache/movielens-bench/ml-25m-shaped)
@@ -24,7 +32,7 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 source "$root/scripts/bench_lib.sh"
 binary=$root/target/release/movielens
 seconds=${BENCH_SECONDS:-8}
-parts=${BENCH_PARTS:-uncached25m}
+parts=${BENCH_PARTS:-hits uncached25m cached25m outage memory}
 while [ $# -gt 0 ]; do
     case $1 in
         --seconds) seconds=$2; shift 2 ;;
@@ -38,8 +46,10 @@ command -v wrk >/dev/null || { echo "install wrk: apt-get install wrk" >&2; exit
 
 work=$(mktemp -d -t movielens-cache.XXXXXX)
 server=
+redis=
 cleanup() {
     [ -z "$server" ] || kill "$server" 2>/dev/null || true
+    [ -z "$redis" ] || kill -9 "$redis" 2>/dev/null || true
     wait 2>/dev/null || true
     rm -rf "$work"
 }
@@ -50,11 +60,12 @@ free_port() {
     python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
 }
 
-# Starts the server on DB; sets $server and $port.
+# Starts the server on DB (with any further serve flags); sets $server and $port.
 start_server() {
     local db=$1 log=$2
+    shift 2
     port=$(free_port)
-    RUST_LOG=warn "$binary" --db "$db" serve --bind "127.0.0.1:$port" >"$log" 2>&1 &
+    RUST_LOG=warn "$binary" --db "$db" serve --bind "127.0.0.1:$port" "$@" >"$log" 2>&1 &
     server=$!
     for _ in $(seq 1200); do
         curl -sf "http://127.0.0.1:$port/api/health" >/dev/null && return 0
@@ -105,7 +116,7 @@ EOF
 time_one() { curl -s -o /dev/null -w '%{http_code} %{time_total}' "$1" | awk '{ printf "%s %.1f", $1, $2 * 1000 }'; }
 
 # figure LABEL PATH: one wrk measurement, printed with the load average; p99 in ms kept in p99_of.
-declare -A p99_of
+declare -A p99_of rps_of
 figure() {
     local label=$1 path=$2 line
     line=$(measure "$label" "http://127.0.0.1:$port$path" "$seconds")
@@ -113,6 +124,7 @@ figure() {
         function ms(value) { return value ~ /ms$/ ? value + 0 : value ~ /us$/ ? value / 1000 : value * 1000 }
         { printf "%-44s %10.0f %10.2f %10.2f %8s   %s\n", $1, $2, ms($3), ms($4), $5, load }' <<<"$line"
     p99_of[$label]=$(awk -F'\t' '{ v = $4; print v ~ /ms$/ ? v + 0 : v ~ /us$/ ? v / 1000 : v * 1000 }' <<<"$line")
+    rps_of[$label]=$(cut -f2 <<<"$line")
 }
 
 target() {
@@ -131,7 +143,8 @@ uncached25m() {
     echo "data: $db ($(du -m "$db" | cut -f1) MB)"
     local users
     users=$(users_of "$db")
-    start_server "$db" "$work/uncached25m.log" || return 0
+    # The data pages are served past the per-view cache.
+    start_server "$db" "$work/uncached25m.log" --cache-pages false || return 0
     local base=http://127.0.0.1:$port user
     echo "cold (first request after start, status and ms; load $(load)):"
     for user in $users; do
@@ -159,10 +172,174 @@ uncached25m() {
     target "/api/movies?genre=Drama&sort=-mean_rating p99" "${p99_of[drama_mean_desc]}" "<=" 20 ms
 }
 
+# A redis-server of the script's own on a free port, without persistence; sets $redis and $redis_port.
+start_redis() {
+    command -v redis-server >/dev/null || { echo "install redis-server: apt-get install redis-server" >&2; return 1; }
+    redis_port=${redis_port:-$(free_port)}
+    redis-server --port "$redis_port" --save '' --appendonly no --dir "$work" >"$work/redis.log" 2>&1 &
+    redis=$!
+    for _ in $(seq 100); do
+        redis-cli -p "$redis_port" ping >/dev/null 2>&1 && return 0
+        sleep 0.05
+    done
+    echo "redis-server did not start" >&2
+    return 1
+}
+
+stop_redis() {
+    kill -9 "$redis" 2>/dev/null || true
+    wait "$redis" 2>/dev/null || true
+    redis=
+}
+
+real_small() {
+    RUST_LOG=warn "$binary" --db "$work/small.db" import "$root/../shared/movielens/ml-latest-small" >/dev/null
+    echo "$work/small.db"
+}
+
+header_row() { printf "%-44s %10s %10s %10s %8s   %s\n" endpoint requests/s "p50 ms" "p99 ms" non-2xx "load average"; }
+
+# share LABEL: LABEL's requests/s as a percentage of health's in the same run.
+share() { awk -v a="${rps_of[$1]}" -v b="${rps_of[health]}" 'BEGIN { printf "%.1f", 100 * a / b }'; }
+
+# figures of the cached pages, after one request that fills each.
+cached_pages() {
+    local prefix=$1
+    for path in /api/cache/per-view/ /api/cache/manual/ /api/genres; do curl -sf "http://127.0.0.1:$port$path" >/dev/null; done
+    header_row
+    figure health /api/health
+    figure "${prefix}per_view" /api/cache/per-view/
+    figure "${prefix}manual" /api/cache/manual/
+    figure "${prefix}genres" /api/genres
+}
+
+hits() {
+    local db
+    echo
+    echo "== cache hits on the real ml-latest-small: wrk -t2 -c16, ${seconds} s each"
+    db=$(real_small)
+    start_server "$db" "$work/hits.log" || return 0
+    cached_pages ""
+    curl -s "http://127.0.0.1:$port/api/cache/stats" | python3 -c 'import json, sys; s = json.load(sys.stdin); print("stats: backend", s["backend"], "hits", s["hits"], "misses", s["misses"], "hit ratio", s["hit_ratio"])'
+    stop_server
+    for label in per_view manual genres; do
+        target "$label hits in process, share of /api/health" "$(share "$label")" ">=" 70 %
+        target "$label hits in process, p99" "${p99_of[$label]}" "<=" 5 ms
+    done
+    start_redis || return 0
+    echo "-- the same through redis-server on 127.0.0.1:$redis_port"
+    start_server "$db" "$work/hits-redis.log" --cache-url "redis://127.0.0.1:$redis_port/1" || return 0
+    cached_pages "redis_"
+    curl -s "http://127.0.0.1:$port/api/cache/stats" | python3 -c 'import json, sys; s = json.load(sys.stdin); print("stats: backend", s["backend"], "hits", s["hits"], "misses", s["misses"], "redis up", s["redis"]["up"])'
+    stop_server
+    stop_redis
+    for label in per_view manual genres; do
+        target "$label hits through Redis, share of /api/health" "$(share "redis_$label")" ">=" 35 %
+    done
+}
+
+cached25m() {
+    local db
+    echo
+    echo "== cached reads on an ml-25m-shaped set: wrk -t2 -c16, ${seconds} s each"
+    db=$(database_25m)
+    start_server "$db" "$work/cached25m.log" || return 0
+    for path in /api/genres "/api/movies?sort=-mean_rating"; do curl -sf "http://127.0.0.1:$port$path" >/dev/null; done
+    header_row
+    figure health /api/health
+    figure genres_cached /api/genres
+    figure mean_desc_cached "/api/movies?sort=-mean_rating"
+    stop_server
+    target "/api/genres p99, cached" "${p99_of[genres_cached]}" "<=" 2 ms
+    target "/api/movies?sort=-mean_rating p99, cached" "${p99_of[mean_desc_cached]}" "<=" 2 ms
+}
+
+# wrk_window SECONDS PATH: one wrk run; prints requests, non-2xx, socket errors, p99 and max in ms.
+wrk_window() {
+    wrk -t2 -c16 -d"$1s" --latency --timeout 5s "http://127.0.0.1:$port$2" | awk '
+        function ms(v) { return v ~ /ms$/ ? v + 0 : v ~ /us$/ ? v / 1000 : v ~ /m$/ ? v * 60000 : v * 1000 }
+        /^ +Latency/ { max = ms($4) }
+        /^ +99%/ { p99 = ms($2) }
+        /requests in/ { requests = $1 }
+        /Non-2xx/ { errors = $NF }
+        /Socket errors/ { socket = $0 }
+        END { printf "%s %d %s %.2f %.2f\n", requests, errors, (socket == "" ? "none" : "some"), p99, max }'
+}
+
+outage() {
+    local db
+    echo
+    echo "== Redis killed under load: wrk -t2 -c16 on /api/genres and /api/cache/partial/"
+    db=$(real_small)
+    start_redis || return 0
+    start_server "$db" "$work/outage.log" --cache-url "redis://127.0.0.1:$redis_port/1" || return 0
+    curl -sf "http://127.0.0.1:$port/api/genres" >/dev/null
+    local before during after
+    before=$(wrk_window 4 /api/genres)
+    stop_redis
+    during=$(wrk_window 8 /api/genres)
+    local partial
+    partial=$(wrk_window 4 /api/cache/partial/)
+    start_redis
+    sleep 3
+    after=$(wrk_window 4 /api/genres)
+    local state
+    state=$(curl -s "http://127.0.0.1:$port/api/cache/stats" | python3 -c 'import json, sys; r = json.load(sys.stdin)["redis"]; print("up" if r["up"] else "down", "outages", r["outages"])')
+    stop_server
+    stop_redis
+    printf "%-34s %10s %8s %8s %10s %10s\n" window requests non-2xx socket "p99 ms" "max ms"
+    printf "%-34s %10s %8s %8s %10s %10s\n" "Redis up" $before
+    printf "%-34s %10s %8s %8s %10s %10s\n" "Redis killed: /api/genres" $during
+    printf "%-34s %10s %8s %8s %10s %10s\n" "Redis killed: /api/cache/partial/" $partial
+    printf "%-34s %10s %8s %8s %10s %10s\n" "Redis started again (3 s later)" $after
+    echo "stats afterwards: redis $state"
+    read -r _ errors _ p99 max <<<"$during"
+    target "non-2xx while Redis was down" "$errors" "<=" 0 ""
+    target "slowest request while Redis was down" "$max" "<=" 1000 ms
+    echo "p99 while Redis was down: $p99 ms"
+}
+
+memory() {
+    local db
+    echo
+    echo "== memory: every request a new key, in-process cache bounded to 16 MiB"
+    db=$(real_small)
+    start_server "$db" "$work/memory.log" --cache-max-bytes 16777216 || return 0
+    local rss_before
+    rss_before=$(awk '/VmRSS/ { print $2 }' "/proc/$server/status")
+    cat >"$work/scan.lua" <<'LUA'
+sorts = {"id", "-id", "title", "-title", "year", "-year", "mean_rating", "-mean_rating", "rating_count", "-rating_count"}
+request = function()
+    return wrk.format("GET", "/api/movies?page_size=" .. math.random(1, 100) .. "&page=" .. math.random(1, 50)
+        .. "&sort=" .. sorts[math.random(1, #sorts)])
+end
+LUA
+    wrk -t2 -c16 -d"$((seconds * 2))s" -s "$work/scan.lua" "http://127.0.0.1:$port" | awk '/Requests\/sec/ { print "key-scanning load:", $2, "requests/s" }'
+    local rss_after
+    rss_after=$(awk '/VmRSS/ { print $2 }' "/proc/$server/status")
+    local stats
+    stats=$(curl -s "http://127.0.0.1:$port/api/cache/stats")
+    stop_server
+    python3 - "$stats" "$rss_before" "$rss_after" <<'PY'
+import json, sys
+s = json.loads(sys.argv[1])
+print(f"cache: {s['entries']} entries, {s['bytes']} of {s['max_bytes']} bytes, {s['evictions']} evictions, {s['misses']} misses")
+print(f"RSS: {int(sys.argv[2]) / 1024:.1f} MiB before, {int(sys.argv[3]) / 1024:.1f} MiB after")
+PY
+    local bytes max
+    bytes=$(python3 -c 'import json, sys; print(json.loads(sys.argv[1])["bytes"])' "$stats")
+    max=$(python3 -c 'import json, sys; print(json.loads(sys.argv[1])["max_bytes"])' "$stats")
+    target "cache bytes within the bound" "$bytes" "<=" "$max" bytes
+}
+
 echo "machine: $(nproc) cores; binary: $binary ($(stat -c %y "$binary" | cut -d. -f1)); parts: $parts; load $(load)"
 for part in $parts; do
     case $part in
+        hits) hits ;;
         uncached25m) uncached25m ;;
+        cached25m) cached25m ;;
+        outage) outage ;;
+        memory) memory ;;
         *) echo "unknown part: $part" >&2 ;;
     esac
 done

@@ -218,3 +218,18 @@ fn two_server_processes_on_one_redis_and_one_file_see_each_others_writes() {
     terminate(&mut first);
     terminate(&mut second);
 }
+
+#[test]
+fn with_cache_pages_off_the_data_pages_are_served_uncached_and_the_lessons_still_cache() {
+    let data = tempfile::tempdir().unwrap();
+    write_small_dataset(data.path());
+    let app = spawn_app_with(Some(data.path()), |serve| serve.cache.pages = false);
+    for _ in 0..2 {
+        let (status, headers, _) = get_with(&app.url("/api/genres"), &[]);
+        assert_eq!((status, header(&headers, "x-cache")), (200, None));
+        assert!(header(&headers, "etag").is_some(), "conditional requests still work");
+    }
+    get_json(&app.url("/api/cache/per-view/"), 200);
+    let (_, headers, _) = get_with(&app.url("/api/cache/per-view/"), &[]);
+    assert_eq!(header(&headers, "x-cache"), Some("HIT"));
+}

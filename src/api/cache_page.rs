@@ -37,11 +37,13 @@ pub struct CachePage {
     ttl: Duration,
     vary: &'static [&'static str],
     reports_status: bool,
+    /// A data page, which `--cache-pages false` leaves uncached.
+    data_page: bool,
 }
 
 impl CachePage {
     pub fn for_seconds(seconds: u64) -> Self {
-        Self { ttl: Duration::from_secs(seconds), vary: &[], reports_status: false }
+        Self { ttl: Duration::from_secs(seconds), vary: &[], reports_status: false, data_page: false }
     }
 
     /// Request headers whose values pick different answers; they join the key and `Vary`.
@@ -74,7 +76,8 @@ impl<E: Endpoint> Endpoint for CachePageEndpoint<E> {
 
     async fn call(&self, request: Request) -> poem::Result<Response> {
         let cache = request.data::<Cache>().cloned();
-        let Some(cache) = cache.filter(|_| cacheable_request(&request)) else {
+        let wanted = |cache: &Cache| cacheable_request(&request) && (!self.page.data_page || cache.caches_pages());
+        let Some(cache) = cache.filter(wanted) else {
             return self.inner.call(request).await.map(IntoResponse::into_response);
         };
         let key = self.page.key(&request);
@@ -209,5 +212,6 @@ const DATA_PAGE_SECONDS: u64 = 300;
 
 /// The transform for cached data pages: `#[oai(..., transform = "cached_data_page")]`.
 pub fn cached_data_page(endpoint: impl Endpoint) -> impl Endpoint {
-    poem::EndpointExt::with(endpoint, CachePage::for_seconds(DATA_PAGE_SECONDS))
+    let page = CachePage { data_page: true, ..CachePage::for_seconds(DATA_PAGE_SECONDS) };
+    poem::EndpointExt::with(endpoint, page)
 }

@@ -70,6 +70,11 @@ pub struct CacheConfig {
           value_parser = parse_millis)]
     pub breaker_cooldown: Duration,
 
+    /// Whether the data pages (genres, movie lists and details, top-rated) go through the per-view
+    /// cache; the caching lessons always do. Off, to measure the pages uncached.
+    #[arg(long = "cache-pages", env = "MOVIELENS_CACHE_PAGES", default_value_t = true, action = clap::ArgAction::Set)]
+    pub pages: bool,
+
     /// Consecutive Redis failures that open the circuit breaker.
     #[arg(skip = 3u32)]
     pub breaker_failures: u32,
@@ -84,6 +89,7 @@ impl Default for CacheConfig {
             key_version: 1,
             redis_timeout: Duration::from_millis(250),
             breaker_cooldown: Duration::from_millis(1000),
+            pages: true,
             breaker_failures: 3,
         }
     }
@@ -159,6 +165,8 @@ struct Inner {
     key_start: String,
     /// `<prefix>:`, which `clear` removes on Redis (every key version, never other prefixes).
     prefix_start: String,
+    /// `--cache-pages`.
+    pages: bool,
     flights: Flights,
     counters: Counters,
 }
@@ -185,9 +193,15 @@ impl Cache {
             backend,
             key_start: format!("{}:{}:", config.key_prefix, config.key_version),
             prefix_start: format!("{}:", config.key_prefix),
+            pages: config.pages,
             flights: Flights::default(),
             counters: Counters::default(),
         }))
+    }
+
+    /// Whether the data pages are cached (`--cache-pages`).
+    pub fn caches_pages(&self) -> bool {
+        self.0.pages
     }
 
     /// `memory` or `redis`.
