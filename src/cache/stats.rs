@@ -73,8 +73,10 @@ pub struct CacheStats {
     /// `memory` (moka, in this process) or `redis`.
     pub backend: String,
     /// Lookups that found a current entry.
+    #[oai(validator(minimum(value = "0"), maximum(value = "9007199254740991")))]
     pub hits: u64,
     /// Lookups that found nothing, an expired entry or one from an older data version.
+    #[oai(validator(minimum(value = "0"), maximum(value = "9007199254740991")))]
     pub misses: u64,
     /// hits / (hits + misses); 0 before the first lookup.
     pub hit_ratio: f64,
@@ -82,16 +84,21 @@ pub struct CacheStats {
     pub prefixes: Vec<PrefixStats>,
     /// Entries held. In memory, this process's; on Redis, the keys in its database (DBSIZE),
     /// absent while Redis is down.
+    #[oai(validator(minimum(value = "0"), maximum(value = "9007199254740991")))]
     pub entries: Option<u64>,
     /// Bytes held. In memory, keys and values as weighed against `max_bytes`; on Redis, the
     /// server's `used_memory`, absent while Redis is down.
+    #[oai(validator(minimum(value = "0"), maximum(value = "9007199254740991")))]
     pub bytes: Option<u64>,
     /// The in-memory bound (`--cache-max-bytes`); absent on Redis.
+    #[oai(validator(minimum(value = "0"), maximum(value = "9007199254740991")))]
     pub max_bytes: Option<u64>,
     /// Entries the in-memory cache dropped to stay within `max_bytes`.
+    #[oai(validator(minimum(value = "0"), maximum(value = "9007199254740991")))]
     pub evictions: u64,
     /// The current data version: every write bumps it, and entries from older versions are
     /// never served.
+    #[oai(validator(minimum(value = "0"), maximum(value = "9007199254740991")))]
     pub data_version: u64,
     /// Redis's state; absent for the in-memory backend.
     pub redis: Option<RedisHealth>,
@@ -102,7 +109,9 @@ pub struct CacheStats {
 pub struct PrefixStats {
     /// The first `:`-separated part of the key (`other` once 64 prefixes are counted).
     pub prefix: String,
+    #[oai(validator(minimum(value = "0"), maximum(value = "9007199254740991")))]
     pub hits: u64,
+    #[oai(validator(minimum(value = "0"), maximum(value = "9007199254740991")))]
     pub misses: u64,
     /// hits / (hits + misses).
     pub hit_ratio: f64,
@@ -114,11 +123,14 @@ pub struct RedisHealth {
     /// `true` while calls go to Redis; `false` while the circuit breaker keeps them away.
     pub up: bool,
     /// When the current state began, in milliseconds since the Unix epoch.
+    #[oai(validator(minimum(value = "0"), maximum(value = "9007199254740991")))]
     pub since_unix_ms: u64,
     /// The most recent Redis error, if any.
     pub last_error: Option<String>,
     /// Writes not made because Redis was down or failed.
+    #[oai(validator(minimum(value = "0"), maximum(value = "9007199254740991")))]
     pub skipped_writes: u64,
     /// How many times Redis became unreachable.
+    #[oai(validator(minimum(value = "0"), maximum(value = "9007199254740991")))]
     pub outages: u64,
 }
