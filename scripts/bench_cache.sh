@@ -193,7 +193,7 @@ stop_redis() {
 }
 
 real_small() {
-    RUST_LOG=warn "$binary" --db "$work/small.db" import "$root/../shared/movielens/ml-latest-small" >/dev/null
+    [ -f "$work/small.db" ] || RUST_LOG=warn "$binary" --db "$work/small.db" import "$root/../shared/movielens/ml-latest-small" >/dev/null
     echo "$work/small.db"
 }
 
@@ -258,7 +258,7 @@ cached25m() {
 wrk_window() {
     wrk -t2 -c16 -d"$1s" --latency --timeout 5s "http://127.0.0.1:$port$2" | awk '
         function ms(v) { return v ~ /ms$/ ? v + 0 : v ~ /us$/ ? v / 1000 : v ~ /m$/ ? v * 60000 : v * 1000 }
-        /^ +Latency/ { max = ms($4) }
+        /^ +Latency +[0-9]/ { max = ms($4) }
         /^ +99%/ { p99 = ms($2) }
         /requests in/ { requests = $1 }
         /Non-2xx/ { errors = $NF }
@@ -274,11 +274,20 @@ outage() {
     start_redis || return 0
     start_server "$db" "$work/outage.log" --cache-url "redis://127.0.0.1:$redis_port/1" || return 0
     curl -sf "http://127.0.0.1:$port/api/genres" >/dev/null
-    local before during after
+    local before during partial across after
     before=$(wrk_window 4 /api/genres)
+    # Redis killed while wrk runs, and started again 6 s later, inside one 12 s window.
+    wrk_window 12 /api/genres >"$work/across" &
+    local wrk_pid=$!
+    sleep 3
+    stop_redis
+    sleep 6
+    start_redis
+    wait "$wrk_pid"
+    across=$(cat "$work/across")
+    # A window wholly inside an outage.
     stop_redis
     during=$(wrk_window 8 /api/genres)
-    local partial
     partial=$(wrk_window 4 /api/cache/partial/)
     start_redis
     sleep 3
@@ -289,13 +298,17 @@ outage() {
     stop_redis
     printf "%-34s %10s %8s %8s %10s %10s\n" window requests non-2xx socket "p99 ms" "max ms"
     printf "%-34s %10s %8s %8s %10s %10s\n" "Redis up" $before
-    printf "%-34s %10s %8s %8s %10s %10s\n" "Redis killed: /api/genres" $during
-    printf "%-34s %10s %8s %8s %10s %10s\n" "Redis killed: /api/cache/partial/" $partial
+    printf "%-34s %10s %8s %8s %10s %10s\n" "killed at 3 s, back at 9 s (12 s)" $across
+    printf "%-34s %10s %8s %8s %10s %10s\n" "Redis down: /api/genres" $during
+    printf "%-34s %10s %8s %8s %10s %10s\n" "Redis down: /api/cache/partial/" $partial
     printf "%-34s %10s %8s %8s %10s %10s\n" "Redis started again (3 s later)" $after
     echo "stats afterwards: redis $state"
-    read -r _ errors _ p99 max <<<"$during"
-    target "non-2xx while Redis was down" "$errors" "<=" 0 ""
-    target "slowest request while Redis was down" "$max" "<=" 1000 ms
+    local errors max
+    errors=$(printf '%s\n' "$across" "$during" "$partial" | awk '{ sum += $2 } END { print sum }')
+    max=$(printf '%s\n' "$across" "$during" "$partial" | awk '$5 > max { max = $5 } END { print max + 0 }')
+    read -r _ _ _ p99 _ <<<"$during"
+    target "non-2xx around and during the outage" "$errors" "<=" 0 ""
+    target "slowest request around and during the outage" "$max" "<=" 1000 ms
     echo "p99 while Redis was down: $p99 ms"
 }
 
