@@ -16,6 +16,13 @@ import uuid
 import pytest
 
 from movie_lens_api_client import AuthenticatedClient, Client
+from movie_lens_api_client.api.caching import (
+    cache_clear,
+    cache_manual,
+    cache_partial,
+    cache_per_view,
+    cache_stats,
+)
 from movie_lens_api_client.api.health import health
 from movie_lens_api_client.api.lab_connection_reuse import lab_connection_pool
 from movie_lens_api_client.api.lab_f_expressions import lab_f_update
@@ -211,7 +218,8 @@ def test_lab_q_filters_and_the_filter_language(client: Client) -> None:
     assert resp.status_code == 200, resp.content
     filters = resp.parsed.data.filters
     assert len(filters) == 4
-    assert filters[3].params == ["Comedy", 2015]
+    # Cheaper conditions first: the year comparison is tested before the genre function.
+    assert filters[3].params == [2015, "Comedy"]
     assert all(run.queries_count == 2 for run in filters)
     assert resp.parsed.queries_count == 8
     assert_error(lab_q_filters.sync_detailed(client=client, q="year>="), 400, "invalid_request")
@@ -223,6 +231,24 @@ def test_lab_q_filters_and_the_filter_language(client: Client) -> None:
 def test_lab_values_list_flat(client: Client) -> None:
     report = lab_values_list.sync_detailed(client=client, limit=3, flat=True).parsed
     assert report.data == [1, 2, 3]
+
+
+def test_cache_clear_then_miss_then_hit_through_the_client(admin: AuthenticatedClient, client: Client) -> None:
+    assert_error(cache_clear.sync_detailed(client=client), 401)
+    assert cache_clear.sync_detailed(client=admin).status_code == 204
+    first = cache_manual.sync_detailed(client=client).parsed
+    second = cache_manual.sync_detailed(client=client).parsed
+    assert (first.cache_status.value, second.cache_status.value) == ("MISS", "HIT")
+    assert second.data[0].title == "Toy Story (1995)"
+    miss = cache_per_view.sync_detailed(client=client)
+    hit = cache_per_view.sync_detailed(client=client)
+    assert (miss.headers["x-cache"], hit.headers["x-cache"]) == ("MISS", "HIT")
+    assert (miss.parsed.cache_status.value, hit.parsed.cache_status.value) == ("MISS", "HIT")
+    assert hit.parsed.timestamp == miss.parsed.timestamp
+    partial = cache_partial.sync_detailed(client=client).parsed
+    assert len(partial.expensive_data) == 10
+    stats = cache_stats.sync_detailed(client=client).parsed
+    assert stats.backend == "memory" and stats.hits >= 2
 
 
 def test_lab_f_update_loses_nothing_with_f(admin: AuthenticatedClient, client: Client) -> None:

@@ -85,13 +85,19 @@ pub struct CacheStats {
     /// Entries held. In memory, this process's; on Redis, the keys in its database (DBSIZE),
     /// absent while Redis is down.
     #[oai(validator(minimum(value = "0"), maximum(value = "9007199254740991")))]
+    #[oai(skip_serializing_if_is_none)]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub entries: Option<u64>,
     /// Bytes held. In memory, keys and values as weighed against `max_bytes`; on Redis, the
     /// server's `used_memory`, absent while Redis is down.
     #[oai(validator(minimum(value = "0"), maximum(value = "9007199254740991")))]
+    #[oai(skip_serializing_if_is_none)]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub bytes: Option<u64>,
     /// The in-memory bound (`--cache-max-bytes`); absent on Redis.
     #[oai(validator(minimum(value = "0"), maximum(value = "9007199254740991")))]
+    #[oai(skip_serializing_if_is_none)]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub max_bytes: Option<u64>,
     /// Entries the in-memory cache dropped to stay within `max_bytes`.
     #[oai(validator(minimum(value = "0"), maximum(value = "9007199254740991")))]
@@ -101,6 +107,8 @@ pub struct CacheStats {
     #[oai(validator(minimum(value = "0"), maximum(value = "9007199254740991")))]
     pub data_version: u64,
     /// Redis's state; absent for the in-memory backend.
+    #[oai(skip_serializing_if_is_none)]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub redis: Option<RedisHealth>,
 }
 
@@ -126,6 +134,8 @@ pub struct RedisHealth {
     #[oai(validator(minimum(value = "0"), maximum(value = "9007199254740991")))]
     pub since_unix_ms: u64,
     /// The most recent Redis error, if any.
+    #[oai(skip_serializing_if_is_none)]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub last_error: Option<String>,
     /// Writes not made because Redis was down or failed.
     #[oai(validator(minimum(value = "0"), maximum(value = "9007199254740991")))]

@@ -44,10 +44,12 @@ pub struct ManualCacheAnswer {
     pub note: String,
 }
 
-/// `GET /api/cache/per-view/`: the whole answer is cached.
+/// `GET /api/cache/per-view/`: the whole answer is cached. `cache_status` comes first in the
+/// body: the per-view cache turns the `MISS` it stored into `HIT`.
 #[derive(Debug, Clone, Object, Serialize)]
 pub struct PerViewCacheAnswer {
-    /// First in the body: the per-view cache turns the `MISS` it stored into `HIT`.
+    // No doc comment: on a field of an enum type it becomes an `allOf` that generated clients
+    // (openapi-python-client) cannot read.
     pub cache_status: CacheStatus,
     pub method: String,
     pub cache_duration: String,
