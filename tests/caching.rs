@@ -67,6 +67,7 @@ fn the_manual_and_partial_caches_miss_once_then_hit() {
 
         let stats = get_json(&app.url("/api/cache/stats"), 200);
         assert_eq!(stats["backend"], if backend == "redis" { "redis" } else { "memory" });
+        assert!(stats["entries"].as_u64().unwrap() >= 2, "the entries just stored count: {stats}");
         let manual = stats["prefixes"].as_array().unwrap().iter().find(|row| row["prefix"] == "manual").unwrap();
         assert_eq!((manual["hits"].as_u64(), manual["misses"].as_u64()), (Some(1), Some(1)), "{stats}");
     });
@@ -232,4 +233,17 @@ fn with_cache_pages_off_the_data_pages_are_served_uncached_and_the_lessons_still
     get_json(&app.url("/api/cache/per-view/"), 200);
     let (_, headers, _) = get_with(&app.url("/api/cache/per-view/"), &[]);
     assert_eq!(header(&headers, "x-cache"), Some("HIT"));
+}
+
+#[test]
+fn the_api_root_lists_the_caching_endpoints_and_each_answers() {
+    let (_data, app) = app(None);
+    let root = get_json(&app.url("/api/"), 200);
+    let endpoints = root["caching_endpoints"].as_object().expect("caching_endpoints");
+    assert_eq!(endpoints.len(), 4, "{root}");
+    for url in endpoints.values() {
+        let url = url.as_str().unwrap();
+        assert!(url.starts_with(&app.url("/api/cache/")), "{url}");
+        get_json(url, 200);
+    }
 }

@@ -245,6 +245,9 @@ impl Cache {
     }
 
     pub async fn stats(&self) -> CacheStats {
+        // moka counts entries and bytes as its pending housekeeping runs: run it, so the figures
+        // include the latest inserts.
+        self.run_pending_tasks().await;
         let (prefixes, hits, misses) = self.0.counters.snapshot();
         let data_version = self.data_version().await;
         let (entries, bytes, max_bytes, evictions, redis) = match &self.0.backend {
