@@ -56,27 +56,6 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-free_port() {
-    python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
-
-# Starts the server on DB (with any further serve flags); sets $server and $port.
-start_server() {
-    local db=$1 log=$2
-    shift 2
-    port=$(free_port)
-    RUST_LOG=warn "$binary" --db "$db" serve --bind "127.0.0.1:$port" "$@" >"$log" 2>&1 &
-    server=$!
-    for _ in $(seq 1200); do
-        curl -sf "http://127.0.0.1:$port/api/health" >/dev/null && return 0
-        kill -0 "$server" 2>/dev/null || break
-        sleep 0.1
-    done
-    echo "the server did not start; its log:" >&2
-    tail -20 "$log" >&2
-    return 1
-}
-
 stop_server() {
     kill "$server" 2>/dev/null || true
     wait "$server" 2>/dev/null || true

@@ -29,6 +29,7 @@
 #   MOVIELENS_SMALL     the ml-latest-small folder (default ../shared/movielens/ml-latest-small)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
+source "$root/scripts/bench_lib.sh"
 helpers=$root/scripts/hardening
 binary=$root/target/release/movielens
 small=${MOVIELENS_SMALL:-$root/../shared/movielens/ml-latest-small}
@@ -44,6 +45,8 @@ while [ $# -gt 0 ]; do
     esac
 done
 token=bench-$(od -An -N12 -tx1 /dev/urandom | tr -d ' \n')
+# The servers start_server runs take it from the environment.
+export MOVIELENS_ADMIN_TOKEN=$token
 export BENCH_TOKEN=$token
 
 [ -x "$binary" ] || { echo "build first: cargo build --release" >&2; exit 1; }
@@ -63,27 +66,6 @@ cleanup() {
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
-
-free_port() {
-    python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
-
-# Starts the server on DB with the known token and any extra serve flags; sets $server and $port.
-start_server() {
-    local db=$1 log=$2
-    shift 2
-    port=$(free_port)
-    MOVIELENS_ADMIN_TOKEN=$token RUST_LOG=warn "$binary" --db "$db" serve --bind "127.0.0.1:$port" "$@" >"$log" 2>&1 &
-    server=$!
-    for _ in $(seq 600); do
-        curl -sf "http://127.0.0.1:$port/api/health" >/dev/null && return 0
-        kill -0 "$server" 2>/dev/null || break
-        sleep 0.1
-    done
-    echo "the server did not start; its log:" >&2
-    tail -20 "$log" >&2
-    return 1
-}
 
 # SIGTERM, then up to 20 s for the graceful shutdown, then SIGKILL.
 stop_server() {

@@ -3,6 +3,9 @@
 #   measure LABEL URL SECONDS   prints LABEL, requests/s, p50, p99 and non-2xx, tab-separated
 #   summarise ROUNDS BASELINE   reads those lines and prints each label's medians over the rounds,
 #                               with its throughput as a share of BASELINE's in the same round
+#   free_port                   prints a free TCP port on loopback
+#   start_server DB LOG [FLAGS] starts "$binary serve" on DB (plus serve FLAGS) on a free port,
+#                               waits for /api/health; sets $server (its pid) and $port
 
 measure() {
     local label=$1 url=$2 seconds=$3
@@ -35,4 +38,24 @@ summarise() {
         for (i = 1; i <= count; i++) { label = byorder[i]
             printf "%-40s %12.0f %10.2f %9.1f%% %8d\n", label, median(rps[label]), median(p99[label]), median(ratio[label]), errors[label] }
     }'
+}
+
+free_port() {
+    python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
+start_server() {
+    local db=$1 log=$2
+    shift 2
+    port=$(free_port)
+    RUST_LOG=warn "$binary" --db "$db" serve --bind "127.0.0.1:$port" "$@" >"$log" 2>&1 &
+    server=$!
+    for _ in $(seq 1200); do
+        curl -sf "http://127.0.0.1:$port/api/health" >/dev/null && return 0
+        kill -0 "$server" 2>/dev/null || break
+        sleep 0.1
+    done
+    echo "the server did not start; its log:" >&2
+    tail -20 "$log" >&2
+    return 1
 }
