@@ -150,8 +150,10 @@ impl CachePage {
         let mut headers: Vec<(String, Bytes)> = parts
             .headers
             .iter()
-            // Each answer gets its own request id.
-            .filter(|(name, _)| *name != header::ETAG && name.as_str() != "x-request-id")
+            // Each answer gets its own request id; a hit's body may differ in length.
+            .filter(|(name, _)| {
+                *name != header::ETAG && *name != header::CONTENT_LENGTH && name.as_str() != "x-request-id"
+            })
             .map(|(name, value)| (name.as_str().to_string(), Bytes::copy_from_slice(value.as_bytes())))
             .collect();
         // The tag of the body as hits send it, worked out once.
