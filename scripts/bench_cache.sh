@@ -56,12 +56,6 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-stop_server() {
-    kill "$server" 2>/dev/null || true
-    wait "$server" 2>/dev/null || true
-    server=
-}
-
 load() { cut -d' ' -f1-3 /proc/loadavg; }
 
 # The ml-25m-shaped database: BENCH_25M_DB, or the generated set imported into the temp folder.

@@ -67,15 +67,6 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-# SIGTERM, then up to 20 s for the graceful shutdown, then SIGKILL.
-stop_server() {
-    kill "$server" 2>/dev/null || true
-    for _ in $(seq 200); do kill -0 "$server" 2>/dev/null || break; sleep 0.1; done
-    kill -9 "$server" 2>/dev/null || true
-    wait "$server" 2>/dev/null || true
-    server=
-}
-
 # Runs a command in the background and waits for it, so that a signal stops the script at once.
 waited() {
     "$@" &

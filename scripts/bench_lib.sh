@@ -6,6 +6,7 @@
 #   free_port                   prints a free TCP port on loopback
 #   start_server DB LOG [FLAGS] starts "$binary serve" on DB (plus serve FLAGS) on a free port,
 #                               waits for /api/health; sets $server (its pid) and $port
+#   stop_server                 SIGTERM, up to 20 s for the graceful shutdown, then SIGKILL
 
 measure() {
     local label=$1 url=$2 seconds=$3
@@ -58,4 +59,12 @@ start_server() {
     echo "the server did not start; its log:" >&2
     tail -20 "$log" >&2
     return 1
+}
+
+stop_server() {
+    kill "$server" 2>/dev/null || true
+    for _ in $(seq 200); do kill -0 "$server" 2>/dev/null || break; sleep 0.1; done
+    kill -9 "$server" 2>/dev/null || true
+    wait "$server" 2>/dev/null || true
+    server=
 }

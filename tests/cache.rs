@@ -5,8 +5,9 @@ mod common;
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
+use common::eventually;
 use common::redis_server::RedisServer;
 use movielens::cache::{Cache, CacheConfig, CacheStatus, CachedResponse};
 
@@ -39,19 +40,6 @@ macro_rules! on_both_backends {
             }
         }
     };
-}
-
-/// Polls `check` every 50 ms until it holds, failing after a generous deadline.
-async fn eventually<F, Fut>(what: &str, mut check: F)
-where
-    F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = bool>,
-{
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while !check().await {
-        assert!(Instant::now() < deadline, "{what} did not happen within 20 s");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
 }
 
 async fn load_value(value: &str) -> Result<String, std::convert::Infallible> {

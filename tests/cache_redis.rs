@@ -5,6 +5,7 @@ mod common;
 
 use std::time::{Duration, Instant};
 
+use common::eventually;
 use common::redis_server::RedisServer;
 use movielens::cache::{Cache, CacheConfig, CacheError, CacheStatus};
 
@@ -25,19 +26,6 @@ fn now_unix_ms() -> u64 {
 
 async fn load_value(value: &str) -> Result<String, std::convert::Infallible> {
     Ok(value.to_string())
-}
-
-/// Retries `check` every 50 ms until it holds, failing after a generous deadline.
-async fn eventually<F, Fut>(what: &str, mut check: F)
-where
-    F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = bool>,
-{
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while !check().await {
-        assert!(Instant::now() < deadline, "{what} did not happen within 30 s");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

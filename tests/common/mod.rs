@@ -258,3 +258,16 @@ pub fn read_until_closed(stream: &mut std::net::TcpStream) -> (String, bool) {
     };
     (String::from_utf8_lossy(&received).into_owned(), closed)
 }
+
+/// Polls `check` every 50 ms until it holds, failing after a generous deadline (30 s).
+pub async fn eventually<F, Fut>(what: &str, mut check: F)
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while !check().await {
+        assert!(std::time::Instant::now() < deadline, "{what} did not happen within 30 s");
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+}
