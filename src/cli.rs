@@ -4,7 +4,7 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 
-use crate::config::{Cli, Command, DbConfig, GenerateConfig, ImportConfig, ServeConfig};
+use crate::config::{Cli, Command, DbConfig, GenerateConfig, ImportConfig, ServeConfig, WorkerConfig};
 use crate::db::Db;
 use crate::import::cancel::{self, Cancel};
 use crate::import::{self, download, generate, source, ImportOptions};
@@ -16,6 +16,7 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Serve(serve_config) => serve(&cli.db, &serve_config),
         Command::Import(import_config) => import(&cli.db, &import_config),
         Command::Generate(generate_config) => generate(&generate_config),
+        Command::Worker(worker_config) => worker(&cli.db, &worker_config),
         Command::Openapi => {
             println!("{}", crate::api::spec_json());
             Ok(())
@@ -50,6 +51,26 @@ fn serve(db_config: &DbConfig, serve_config: &ServeConfig) -> anyhow::Result<()>
             }
         };
         app.run_until_stopped(shutdown).await?;
+        tracing::info!("stopped");
+        Ok(())
+    })
+}
+
+/// Workers without HTTP, until SIGINT or SIGTERM; then the running tasks get the grace period.
+fn worker(db_config: &DbConfig, config: &WorkerConfig) -> anyhow::Result<()> {
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    runtime.block_on(async {
+        let shutdown = startup::shutdown_signal()?;
+        let db_config = db_config.clone();
+        let path = db_config.path.display().to_string();
+        let db = tokio::task::spawn_blocking(move || Db::open(&db_config))
+            .await?
+            .with_context(|| format!("opening the database {path}"))?;
+        let queue = crate::jobs::queue::JobQueue::new(db);
+        let running = crate::jobs::running::Running::default();
+        let workers = crate::jobs::Workers::start(queue, running, &config.jobs.settings()).await?;
+        shutdown.await;
+        workers.shutdown(std::time::Duration::from_secs(config.shutdown_grace_secs)).await;
         tracing::info!("stopped");
         Ok(())
     })

@@ -18,6 +18,10 @@ use crate::db::maintenance::Maintenance;
 use crate::db::Db;
 use crate::import::cancel::Cancel;
 use crate::import::{self, generate, source, ImportError, ImportOptions};
+use crate::jobs::queue::JobQueue;
+use crate::jobs::running::Running;
+use crate::jobs::submit::Jobs;
+use crate::jobs::{JobSettings, Workers};
 use crate::net::{self, GatedAcceptor};
 
 pub struct Application {
@@ -31,6 +35,9 @@ pub struct Application {
     public_url: Option<String>,
     shutdown_grace: Duration,
     prior_refresh: Duration,
+    jobs: Jobs,
+    /// The workers' settings; `None` when this process runs none (`--no-worker`, read-only).
+    workers: Option<JobSettings>,
 }
 
 impl Application {
@@ -70,6 +77,14 @@ impl Application {
         }
         let auth = admin_auth(&db, configured).await?;
         let cache = Cache::new(&serve.cache).await?;
+        let settings = serve.jobs.settings();
+        let jobs = Jobs {
+            queue: JobQueue::new(db.clone()),
+            running: Running::default(),
+            max_queued: serve.jobs.max_queued_tasks,
+            lease: settings.lease,
+        };
+        let workers = (!serve.no_worker && !read_only).then_some(settings);
         Ok(Self {
             db,
             auth,
@@ -81,6 +96,8 @@ impl Application {
             public_url: serve.public_url.clone(),
             shutdown_grace: Duration::from_secs(serve.shutdown_grace_secs),
             prior_refresh: Duration::from_secs(serve.prior_refresh_secs),
+            jobs,
+            workers,
         })
     }
 
@@ -93,8 +110,24 @@ impl Application {
     pub async fn run_until_stopped(self, shutdown: impl Future<Output = ()> + Send) -> std::io::Result<()> {
         let local_url = format!("http://{}", self.address);
         let server_url = self.public_url.unwrap_or_else(|| local_url.clone());
-        let routes = crate::api::routes::app(self.db.clone(), self.auth, self.cache.clone(), &server_url, self.hosts);
+        let routes = crate::api::routes::app(
+            self.db.clone(),
+            self.auth,
+            self.cache.clone(),
+            self.jobs.clone(),
+            &server_url,
+            self.hosts,
+        );
         let maintenance = Maintenance::start(&self.db, self.prior_refresh);
+        let workers = match &self.workers {
+            Some(settings) => {
+                match Workers::start(self.jobs.queue.clone(), self.jobs.running.clone(), settings).await {
+                    Ok(workers) => Some(workers),
+                    Err(err) => return Err(std::io::Error::other(format!("starting the background workers: {err}"))),
+                }
+            }
+            None => None,
+        };
         let watcher = tokio::spawn(bump_on_outside_writes(self.db.path().to_path_buf(), self.cache));
         tracing::info!(
             address = %self.address,
@@ -105,6 +138,9 @@ impl Application {
         let served = Server::new_with_acceptor(self.acceptor)
             .run_with_graceful_shutdown(routes, shutdown, Some(self.shutdown_grace))
             .await;
+        if let Some(workers) = workers {
+            workers.shutdown(self.shutdown_grace).await;
+        }
         maintenance.stop();
         watcher.abort();
         served

@@ -51,7 +51,8 @@ impl<E: Endpoint> Endpoint for ConditionalRequestsEndpoint<E> {
         let if_none_match: Vec<HeaderValue> =
             request.headers().get_all(header::IF_NONE_MATCH).iter().cloned().collect();
         let mut response = self.inner.call(request).await?.into_response();
-        if !response.status().is_success() {
+        // Only a 200 has a representation to validate: a 202 (a task queued by GET) is an action.
+        if response.status() != StatusCode::OK {
             return Ok(response);
         }
         let etag = match response.headers().get(header::ETAG) {

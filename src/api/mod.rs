@@ -20,6 +20,8 @@ pub mod ratings;
 pub mod request_id;
 pub mod routes;
 pub mod stats;
+pub mod task_responses;
+pub mod tasks;
 pub mod users;
 pub mod write_responses;
 
@@ -27,6 +29,7 @@ use poem_openapi::{OpenApiService, Tags};
 
 use crate::cache::{Cache, CacheConfig};
 use crate::db::Db;
+use crate::jobs::submit::Jobs;
 use auth::AdminAuth;
 
 /// Swagger UI groups operations by these tags; their doc comments are the group descriptions.
@@ -51,6 +54,9 @@ pub enum ApiTags {
     /// The seed's three caching strategies (manual, per-view, partial), each saying whether it
     /// was a HIT or a MISS, and the cache's statistics.
     Caching,
+    /// Background tasks (Celery's job): the seed's two heavy tasks, queued with a 202, and the
+    /// task API: state, result, times, attempts and workers; cancel and retry for the admin.
+    Tasks,
     /// Loading a related row per row costs a query each: 1 + N statements for N movies. The
     /// `similar_queries` of the answer show them as one group of N.
     #[oai(rename = "Lab: N+1 queries")]
@@ -89,6 +95,7 @@ pub type Apis = (
     stats::StatsApi,
     movies::MoviesApi,
     caching::CachingApi,
+    tasks::TasksApi,
     lab::orm::OrmLabApi,
     lab::q_filters::QFiltersLabApi,
     lab::f_update::FExpressionLabApi,
@@ -101,12 +108,13 @@ pub type Apis = (
 );
 
 /// The documented API service over `db`, with writes checked against `auth`.
-pub fn service(db: Db, auth: AdminAuth, cache: Cache) -> OpenApiService<Apis, ()> {
+pub fn service(db: Db, auth: AdminAuth, cache: Cache, jobs: Jobs) -> OpenApiService<Apis, ()> {
     let health = health::HealthApi { read_only: db.is_read_only() };
     let apis = (
         stats::StatsApi { db: db.clone() },
         movies::MoviesApi { db: db.clone() },
         caching::CachingApi { db: db.clone(), cache, auth: auth.clone() },
+        tasks::TasksApi { jobs, auth: auth.clone() },
         lab::orm::OrmLabApi { db: db.clone() },
         lab::q_filters::QFiltersLabApi { db: db.clone() },
         lab::f_update::FExpressionLabApi { db: db.clone(), auth: auth.clone() },
@@ -128,5 +136,7 @@ pub fn service(db: Db, auth: AdminAuth, cache: Cache) -> OpenApiService<Apis, ()
 /// The OpenAPI document as JSON, as served at `/openapi.json` and committed in `openapi/`.
 /// Building it touches no database.
 pub fn spec_json() -> String {
-    service(Db::detached(), AdminAuth::for_token(""), Cache::in_process(&CacheConfig::default())).spec()
+    let db = Db::detached();
+    let jobs = Jobs::detached(db.clone());
+    service(db, AdminAuth::for_token(""), Cache::in_process(&CacheConfig::default()), jobs).spec()
 }

@@ -15,14 +15,15 @@ use super::operations::Operations;
 use super::request_id::RequestContext;
 use crate::cache::Cache;
 use crate::db::Db;
+use crate::jobs::submit::Jobs;
 
 /// Request bodies larger than this are refused with 413.
 pub const MAX_BODY_BYTES: usize = 64 * 1024;
 
 /// Builds the app. `server_url` is the base URL the spec advertises; `hosts` says which Host
 /// headers are served and what links are built on.
-pub fn app(db: Db, auth: AdminAuth, cache: Cache, server_url: &str, hosts: HostPolicy) -> impl Endpoint {
-    let api = super::service(db, auth.clone(), cache.clone()).server(server_url);
+pub fn app(db: Db, auth: AdminAuth, cache: Cache, jobs: Jobs, server_url: &str, hosts: HostPolicy) -> impl Endpoint {
+    let api = super::service(db, auth.clone(), cache.clone(), jobs).server(server_url);
     let spec = api.spec();
     let operations = Operations::from_spec(&spec);
     let guard = Arc::new(Guard { operations: operations.clone(), auth });

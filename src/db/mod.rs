@@ -1,6 +1,7 @@
 //! The SQLite layer: a pool of connections, embedded migrations, and the one helper every
 //! statement passes through (`Db::run` from async code, `Db::with_conn` from blocking code).
 
+pub mod aggregates;
 pub mod bound_values;
 pub mod catalogue;
 pub mod changes;
@@ -8,12 +9,14 @@ mod connect;
 pub mod filter;
 mod functions;
 pub mod index_compare;
+pub mod jobs;
 pub mod lab;
 pub mod maintenance;
 pub mod migrations;
 pub mod movie_order;
 pub mod movies;
 pub mod pool_stats;
+pub mod profiles;
 pub mod ratings;
 pub mod scores;
 pub mod statements;

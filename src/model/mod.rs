@@ -9,4 +9,5 @@ pub mod movies;
 pub mod pool;
 pub mod ratings;
 pub mod stats;
+pub mod tasks;
 pub mod users;

@@ -271,3 +271,23 @@ where
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     }
 }
+
+/// Polls `check` every 50 ms until it gives a value, failing after a generous deadline (60 s).
+pub fn wait_for<T>(what: &str, mut check: impl FnMut() -> Option<T>) -> T {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    loop {
+        if let Some(value) = check() {
+            return value;
+        }
+        assert!(std::time::Instant::now() < deadline, "{what} did not happen within 60 s");
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+}
+
+/// POST `url` with the admin token and a JSON body; the status and the parsed body.
+pub fn post_json(url: &str, token: &str, body: &serde_json::Value) -> (u16, serde_json::Value) {
+    let authorization = format!("Bearer {token}");
+    let headers = [("Authorization", authorization.as_str()), ("Content-Type", "application/json")];
+    let (status, _, text) = send("POST", url, &headers, Some(&body.to_string()));
+    (status, serde_json::from_str(&text).unwrap_or(serde_json::Value::Null))
+}
