@@ -32,6 +32,34 @@ pub struct ApiRoot {
     pub advanced_orm_features: AdvancedOrmFeatures,
     /// The seed's three caching strategies, and the cache's statistics.
     pub caching_endpoints: CachingEndpoints,
+    /// The seed's background tasks, the task API and the task monitor.
+    pub celery_background_tasks: BackgroundTaskEndpoints,
+    /// Periodic tasks (Celery Beat's schedules).
+    pub scheduling: SchedulingEndpoints,
+}
+
+/// The background task endpoints.
+#[derive(Debug, Clone, Object, Serialize)]
+pub struct BackgroundTaskEndpoints {
+    /// Task 1: one movie's statistics (GET or POST; `movie_id`, `simulate_seconds`).
+    pub task1: String,
+    /// Task 2: one user's ratings in bulk (GET or POST; `user_id`, `simulate_seconds`).
+    pub task2: String,
+    pub tasks: String,
+    /// A template: replace `{task_id}`.
+    pub task_status: String,
+    pub stats: String,
+    /// The task monitor (HTML, admin login).
+    pub monitor: String,
+}
+
+/// The schedule endpoints.
+#[derive(Debug, Clone, Object, Serialize)]
+pub struct SchedulingEndpoints {
+    /// Create and list schedules (admin).
+    pub schedules: String,
+    /// The task types a schedule can run.
+    pub task_types: String,
 }
 
 /// The query lab's optimisation lessons.
@@ -111,6 +139,15 @@ impl StatsApi {
                 partial_cache: url("/api/cache/partial/"),
                 stats: url("/api/cache/stats"),
             },
+            celery_background_tasks: BackgroundTaskEndpoints {
+                task1: url("/api/celery/task1/"),
+                task2: url("/api/celery/task2/"),
+                tasks: url("/api/tasks"),
+                task_status: url("/api/tasks/{task_id}"),
+                stats: url("/api/tasks/stats"),
+                monitor: url("/flower/"),
+            },
+            scheduling: SchedulingEndpoints { schedules: url("/api/schedules"), task_types: url("/api/tasks/types") },
         })
     }
 
