@@ -8,5 +8,6 @@ pub mod lab;
 pub mod movies;
 pub mod pool;
 pub mod ratings;
+pub mod schedules;
 pub mod stats;
 pub mod users;
