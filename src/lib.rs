@@ -6,6 +6,7 @@ pub mod cli;
 pub mod config;
 pub mod db;
 pub mod import;
+pub mod jobs;
 pub mod model;
 pub mod net;
 pub mod startup;
