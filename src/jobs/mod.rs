@@ -10,6 +10,7 @@ pub mod context;
 pub mod limits;
 pub mod queue;
 pub mod running;
+pub mod schedule;
 pub mod submit;
 pub mod tasks;
 pub mod worker;

@@ -8,6 +8,7 @@ pub mod lab;
 pub mod movies;
 pub mod pool;
 pub mod ratings;
+pub mod schedules;
 pub mod stats;
 pub mod tasks;
 pub mod users;
