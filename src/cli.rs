@@ -68,8 +68,23 @@ fn worker(db_config: &DbConfig, config: &WorkerConfig) -> anyhow::Result<()> {
             .with_context(|| format!("opening the database {path}"))?;
         let queue = crate::jobs::queue::JobQueue::new(db);
         let running = crate::jobs::running::Running::default();
-        let workers = crate::jobs::Workers::start(queue, running, &config.jobs.settings()).await?;
+        let settings = config.jobs.settings();
+        let jobs = crate::jobs::submit::Jobs {
+            queue: queue.clone(),
+            running: running.clone(),
+            max_queued: config.jobs.max_queued_tasks,
+            lease: settings.lease,
+        };
+        let workers = crate::jobs::Workers::start(queue, running, &settings).await?;
+        // The server writes the code's schedules; a worker only fires what the table holds.
+        let beat = match config.jobs.no_scheduler {
+            true => None,
+            false => Some(crate::jobs::scheduler::Beat::start(jobs, Vec::new()).await?),
+        };
         shutdown.await;
+        if let Some(beat) = beat {
+            beat.stop().await;
+        }
         workers.shutdown(std::time::Duration::from_secs(config.shutdown_grace_secs)).await;
         tracing::info!("stopped");
         Ok(())

@@ -191,7 +191,8 @@ pub struct ServeConfig {
     pub shutdown_grace_secs: u64,
 
     /// Seconds between refreshes of the top-rated prior (the mean of all ratings) and the
-    /// rescoring of every movie against it; skipped when no rating changed.
+    /// rescoring of every movie against it, skipped when no rating changed: the interval of the
+    /// seed's `scheduled_task_every_3_min` schedule, which the scheduler runs.
     #[arg(long, env = "MOVIELENS_PRIOR_REFRESH", default_value_t = 180, value_parser = clap::value_parser!(u64).range(1..))]
     pub prior_refresh_secs: u64,
 

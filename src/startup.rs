@@ -20,6 +20,7 @@ use crate::import::cancel::Cancel;
 use crate::import::{self, generate, source, ImportError, ImportOptions};
 use crate::jobs::queue::JobQueue;
 use crate::jobs::running::Running;
+use crate::jobs::scheduler::{code_schedules, Beat};
 use crate::jobs::submit::Jobs;
 use crate::jobs::{JobSettings, Workers};
 use crate::net::{self, GatedAcceptor};
@@ -38,6 +39,8 @@ pub struct Application {
     jobs: Jobs,
     /// The workers' settings; `None` when this process runs none (`--no-worker`, read-only).
     workers: Option<JobSettings>,
+    /// Whether this process runs the scheduler (not with `--no-scheduler`, nor read-only).
+    scheduler: bool,
 }
 
 impl Application {
@@ -85,6 +88,7 @@ impl Application {
             lease: settings.lease,
         };
         let workers = (!serve.no_worker && !read_only).then_some(settings);
+        let scheduler = !serve.jobs.no_scheduler && !read_only;
         Ok(Self {
             db,
             auth,
@@ -98,6 +102,7 @@ impl Application {
             prior_refresh: Duration::from_secs(serve.prior_refresh_secs),
             jobs,
             workers,
+            scheduler,
         })
     }
 
@@ -118,7 +123,14 @@ impl Application {
             &server_url,
             self.hosts,
         );
-        let maintenance = Maintenance::start(&self.db, self.prior_refresh);
+        let maintenance = Maintenance::start(&self.db);
+        let beat = match self.scheduler {
+            true => match Beat::start(self.jobs.clone(), code_schedules(self.prior_refresh)).await {
+                Ok(beat) => Some(beat),
+                Err(err) => return Err(std::io::Error::other(format!("starting the scheduler: {err}"))),
+            },
+            false => None,
+        };
         let workers = match &self.workers {
             Some(settings) => {
                 match Workers::start(self.jobs.queue.clone(), self.jobs.running.clone(), settings).await {
@@ -138,6 +150,9 @@ impl Application {
         let served = Server::new_with_acceptor(self.acceptor)
             .run_with_graceful_shutdown(routes, shutdown, Some(self.shutdown_grace))
             .await;
+        if let Some(beat) = beat {
+            beat.stop().await;
+        }
         if let Some(workers) = workers {
             workers.shutdown(self.shutdown_grace).await;
         }

@@ -19,6 +19,7 @@ pub mod pagination;
 pub mod ratings;
 pub mod request_id;
 pub mod routes;
+pub mod schedules;
 pub mod stats;
 pub mod task_responses;
 pub mod tasks;
@@ -57,6 +58,9 @@ pub enum ApiTags {
     /// Background tasks (Celery's job): the seed's two heavy tasks, queued with a 202, and the
     /// task API: state, result, times, attempts and workers; cancel and retry for the admin.
     Tasks,
+    /// Periodic tasks (Celery Beat with django-celery-beat's fields): interval, crontab (Celery's
+    /// day-of-week numbering, any IANA time zone) and clocked schedules, admin-only.
+    Schedules,
     /// Loading a related row per row costs a query each: 1 + N statements for N movies. The
     /// `similar_queries` of the answer show them as one group of N.
     #[oai(rename = "Lab: N+1 queries")]
@@ -96,6 +100,7 @@ pub type Apis = (
     movies::MoviesApi,
     caching::CachingApi,
     tasks::TasksApi,
+    schedules::SchedulesApi,
     lab::orm::OrmLabApi,
     lab::q_filters::QFiltersLabApi,
     lab::f_update::FExpressionLabApi,
@@ -114,7 +119,8 @@ pub fn service(db: Db, auth: AdminAuth, cache: Cache, jobs: Jobs) -> OpenApiServ
         stats::StatsApi { db: db.clone() },
         movies::MoviesApi { db: db.clone() },
         caching::CachingApi { db: db.clone(), cache, auth: auth.clone() },
-        tasks::TasksApi { jobs, auth: auth.clone() },
+        tasks::TasksApi { jobs: jobs.clone(), auth: auth.clone() },
+        schedules::SchedulesApi { jobs, auth: auth.clone() },
         lab::orm::OrmLabApi { db: db.clone() },
         lab::q_filters::QFiltersLabApi { db: db.clone() },
         lab::f_update::FExpressionLabApi { db: db.clone(), auth: auth.clone() },

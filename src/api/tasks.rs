@@ -8,14 +8,14 @@ use uuid::Uuid;
 use super::auth::{AdminAuth, AdminBearer};
 use super::error::{AppError, Lookup, Read};
 use super::json::FastJson;
-use super::task_responses::{Queued, TaskAction};
+use super::task_responses::{Action, Queued};
 use super::ApiTags;
 use crate::db::jobs::{listing, now_ms, queue as store};
 use crate::db::DbError;
 use crate::jobs::queue::Enqueue;
 use crate::jobs::submit::{Jobs, SubmitError};
 use crate::jobs::tasks::KINDS;
-use crate::model::tasks::{TaskInfo, TaskPage, TaskQueued, TaskState, TaskStats};
+use crate::model::tasks::{TaskInfo, TaskPage, TaskState, TaskStats};
 
 /// Seconds a client is asked to wait when the queue is full.
 const QUEUE_FULL_RETRY_SECS: u64 = 5;
@@ -76,17 +76,7 @@ fn instant(text: &str, parameter: &str) -> Result<i64, AppError> {
 impl TasksApi {
     async fn queue(&self, name: &str, args: serde_json::Value, when: Enqueue) -> Queued {
         match self.jobs.submit(name, &args, when).await {
-            Ok(id) => {
-                let location = format!("/api/tasks/{id}");
-                let body = TaskQueued {
-                    task: name.to_string(),
-                    task_id: id.to_string(),
-                    status: TaskState::Pending.as_str().to_string(),
-                    monitor: format!("/flower/task/{id}"),
-                    location: location.clone(),
-                };
-                Queued::Accepted(FastJson(body), location)
-            }
+            Ok(id) => Queued::accepted(name.to_string(), id),
             Err(err) => AppError::from(err).into(),
         }
     }
@@ -276,7 +266,7 @@ impl TasksApi {
     /// A waiting task leaves the queue; a running one is told to stop, and ends `cancelled`.
     /// A task that has already ended is a 409.
     #[oai(path = "/tasks/:task_id/cancel", method = "post", operation_id = "task_cancel")]
-    async fn cancel(&self, token: AdminBearer, task_id: Path<String>) -> TaskAction {
+    async fn cancel(&self, token: AdminBearer, task_id: Path<String>) -> Action<TaskInfo> {
         let result = async {
             self.auth.verify(&token)?;
             let id = self::task_id(&task_id.0)?;
@@ -289,7 +279,7 @@ impl TasksApi {
             }
             self.task(id).await
         };
-        result.await.map_or_else(TaskAction::from, |task| TaskAction::Ok(FastJson(task)))
+        result.await.into()
     }
 
     /// Retry a task (admin)
@@ -297,7 +287,7 @@ impl TasksApi {
     /// Queues a task that failed, timed out or was cancelled to run again now, with one more run
     /// allowed. Any other state is a 409.
     #[oai(path = "/tasks/:task_id/retry", method = "post", operation_id = "task_retry")]
-    async fn retry(&self, token: AdminBearer, task_id: Path<String>) -> TaskAction {
+    async fn retry(&self, token: AdminBearer, task_id: Path<String>) -> Action<TaskInfo> {
         let result = async {
             self.auth.verify(&token)?;
             let id = self::task_id(&task_id.0)?;
@@ -318,7 +308,7 @@ impl TasksApi {
             }
             self.task(id).await
         };
-        result.await.map_or_else(TaskAction::from, |task| TaskAction::Ok(FastJson(task)))
+        result.await.into()
     }
 }
 

@@ -1,12 +1,12 @@
-//! Background upkeep of the database while the server runs: refreshing the damped mean's prior
-//! and keeping the write-ahead log small. The jobs system can later move these onto its schedules.
+//! Background upkeep of the database while the server runs: keeping the write-ahead log small.
+//! (The top-rated prior is refreshed by a scheduled task: see `jobs::scheduler::code_schedules`.)
 
 use std::time::Duration;
 
 use tokio::task::JoinHandle;
 
 use super::connect::BUSY_TIMEOUT_MS;
-use super::{scores, wal, Db, DbError};
+use super::{wal, Db, DbError};
 
 /// The running upkeep tasks; [`Maintenance::stop`] ends them.
 pub struct Maintenance {
@@ -15,34 +15,16 @@ pub struct Maintenance {
 
 impl Maintenance {
     /// Starts the tasks on the current tokio runtime. A read-only database needs none of them.
-    pub fn start(db: &Db, prior_refresh: Duration) -> Self {
+    pub fn start(db: &Db) -> Self {
         if db.is_read_only() {
             return Self { tasks: Vec::new() };
         }
-        let tasks =
-            vec![tokio::spawn(refresh_prior_every(db.clone(), prior_refresh)), tokio::spawn(bound_wal(db.clone()))];
-        Self { tasks }
+        Self { tasks: vec![tokio::spawn(bound_wal(db.clone()))] }
     }
 
     pub fn stop(self) {
         for task in self.tasks {
             task.abort();
-        }
-    }
-}
-
-/// Takes a new prior snapshot and rescores every movie on an interval, when the ratings changed.
-async fn refresh_prior_every(db: Db, interval: Duration) {
-    let mut ticks = tokio::time::interval(interval);
-    ticks.tick().await; // the first tick is immediate; the start-up prior is fresh enough
-    loop {
-        ticks.tick().await;
-        match db.write("scores.refresh_prior", |tx| scores::refresh_prior(tx, false).map_err(DbError::from)).await {
-            Ok(Some(prior)) => {
-                tracing::info!(mean = prior.mean, ratings = prior.rating_count, "refreshed the top-rated prior")
-            }
-            Ok(None) => {}
-            Err(err) => tracing::warn!(error = %err, "could not refresh the top-rated prior; will try again"),
         }
     }
 }

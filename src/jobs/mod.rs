@@ -11,6 +11,7 @@ pub mod limits;
 pub mod queue;
 pub mod running;
 pub mod schedule;
+pub mod scheduler;
 pub mod submit;
 pub mod tasks;
 pub mod worker;

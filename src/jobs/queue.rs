@@ -96,7 +96,7 @@ impl JobQueue {
 }
 
 /// The rows for `task`: its name and arguments come from fang's serialization of it.
-fn new_task(task: &dyn AsyncRunnable, when: Enqueue) -> Result<NewTask, DbError> {
+pub fn new_task(task: &dyn AsyncRunnable, when: Enqueue) -> Result<NewTask, DbError> {
     let invalid = |err: serde_json::Error| DbError::Invalid(format!("the task cannot be serialized: {err}"), None);
     let metadata = serde_json::to_value(task).map_err(invalid)?;
     let mut args = metadata.as_object().cloned().unwrap_or_default();

@@ -6,6 +6,7 @@ pub mod genres;
 pub mod index_compare;
 pub mod lab;
 pub mod movies;
+pub mod periodic_tasks;
 pub mod pool;
 pub mod ratings;
 pub mod schedules;
