@@ -16,6 +16,7 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
     (5, "0005_lab_counters", include_str!("../../migrations/0005_lab_counters.sql")),
     (6, "0006_rating_count_sum_index", include_str!("../../migrations/0006_rating_count_sum_index.sql")),
     (7, "0007_list_order_indexes", include_str!("../../migrations/0007_list_order_indexes.sql")),
+    (9, "0009_web_sessions", include_str!("../../migrations/0009_web_sessions.sql")),
 ];
 
 /// The newest schema version this binary knows.
