@@ -10,3 +10,4 @@ pub mod model;
 pub mod net;
 pub mod startup;
 pub mod telemetry;
+pub mod web;

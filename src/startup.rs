@@ -19,6 +19,7 @@ use crate::db::Db;
 use crate::import::cancel::Cancel;
 use crate::import::{self, generate, source, ImportError, ImportOptions};
 use crate::net::{self, GatedAcceptor};
+use crate::web::SessionConfig;
 
 pub struct Application {
     db: Db,
@@ -31,6 +32,7 @@ pub struct Application {
     public_url: Option<String>,
     shutdown_grace: Duration,
     prior_refresh: Duration,
+    sessions: SessionConfig,
 }
 
 impl Application {
@@ -81,6 +83,7 @@ impl Application {
             public_url: serve.public_url.clone(),
             shutdown_grace: Duration::from_secs(serve.shutdown_grace_secs),
             prior_refresh: Duration::from_secs(serve.prior_refresh_secs),
+            sessions: serve.sessions,
         })
     }
 
@@ -93,7 +96,14 @@ impl Application {
     pub async fn run_until_stopped(self, shutdown: impl Future<Output = ()> + Send) -> std::io::Result<()> {
         let local_url = format!("http://{}", self.address);
         let server_url = self.public_url.unwrap_or_else(|| local_url.clone());
-        let routes = crate::api::routes::app(self.db.clone(), self.auth, self.cache.clone(), &server_url, self.hosts);
+        let routes = crate::api::routes::app(
+            self.db.clone(),
+            self.auth,
+            self.cache.clone(),
+            &server_url,
+            self.hosts,
+            self.sessions,
+        );
         let maintenance = Maintenance::start(&self.db, self.prior_refresh);
         let watcher = tokio::spawn(bump_on_outside_writes(self.db.path().to_path_buf(), self.cache));
         tracing::info!(

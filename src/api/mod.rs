@@ -27,6 +27,7 @@ use poem_openapi::{OpenApiService, Tags};
 
 use crate::cache::{Cache, CacheConfig};
 use crate::db::Db;
+use crate::web::{SessionConfig, Sessions};
 use auth::AdminAuth;
 
 /// Swagger UI groups operations by these tags; their doc comments are the group descriptions.
@@ -98,11 +99,16 @@ pub type Apis = (
     ratings::RatingsApi,
     links::LinksApi,
     health::HealthApi,
+    crate::web::login::LoginApi,
+    crate::web::pages::SessionPageApi,
+    crate::web::assets::AssetsApi,
 );
 
-/// The documented API service over `db`, with writes checked against `auth`.
-pub fn service(db: Db, auth: AdminAuth, cache: Cache) -> OpenApiService<Apis, ()> {
+/// The documented API service over `db`, with writes checked against `auth`, and the web pages
+/// with their sign-in sessions.
+pub fn service(db: Db, auth: AdminAuth, cache: Cache, web: SessionConfig) -> OpenApiService<Apis, ()> {
     let health = health::HealthApi { read_only: db.is_read_only() };
+    let sessions = Sessions::new(db.clone(), web);
     let apis = (
         stats::StatsApi { db: db.clone() },
         movies::MoviesApi { db: db.clone() },
@@ -113,20 +119,25 @@ pub fn service(db: Db, auth: AdminAuth, cache: Cache) -> OpenApiService<Apis, ()
         lab::performance::PerformanceLabApi { db: db.clone() },
         genres::GenresApi { db: db.clone() },
         users::UsersApi { db: db.clone() },
-        ratings::RatingsApi { db: db.clone(), auth },
+        ratings::RatingsApi { db: db.clone(), auth: auth.clone() },
         links::LinksApi { db },
         health,
+        crate::web::login::LoginApi { sessions: sessions.clone(), auth },
+        crate::web::pages::SessionPageApi { sessions, config: web },
+        crate::web::assets::AssetsApi,
     );
     OpenApiService::new(apis, "MovieLens API", env!("CARGO_PKG_VERSION")).description(
         "Browse the MovieLens data set: movies, genres, users, ratings, tags and links.\n\n\
          Reads are public. Writes need the admin token as `Authorization: Bearer <token>` (the \
          Authorize button). Every error has the same JSON body: `code`, `message`, optional \
-         `details`, and the `request_id` that is also sent as `X-Request-Id`.",
+         `details`, and the `request_id` that is also sent as `X-Request-Id`.\n\n\
+         The \"Web pages\" operations are HTML pages for browsers, signed in at `/login`.",
     )
 }
 
 /// The OpenAPI document as JSON, as served at `/openapi.json` and committed in `openapi/`.
 /// Building it touches no database.
 pub fn spec_json() -> String {
-    service(Db::detached(), AdminAuth::for_token(""), Cache::in_process(&CacheConfig::default())).spec()
+    let cache = Cache::in_process(&CacheConfig::default());
+    service(Db::detached(), AdminAuth::for_token(""), cache, SessionConfig::default()).spec()
 }
