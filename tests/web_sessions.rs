@@ -87,14 +87,19 @@ fn a_read_only_server_says_it_cannot_sign_in_with_503() {
 }
 
 #[test]
-fn the_pages_stylesheet_and_script_are_served_with_a_versioned_name_and_long_caching() {
+fn the_pages_stylesheet_script_and_icon_are_served_with_a_versioned_name_and_long_caching() {
     let app = app_with(|_| {});
     let page = request("GET", &app.url("/login"), &[], None);
     let href = |marker: &str| {
         let at = page.body.find(marker).unwrap_or_else(|| panic!("{marker} in {}", page.body)) + marker.len();
         page.body[at..at + page.body[at..].find('"').unwrap()].to_string()
     };
-    for (url, kind) in [(href("href=\""), "text/css"), (href("<script src=\""), "text/javascript")] {
+    let assets = [
+        (href("<link rel=\"stylesheet\" href=\""), "text/css"),
+        (href("<script src=\""), "text/javascript"),
+        (href("<link rel=\"icon\" type=\"image/svg+xml\" href=\""), "image/svg+xml"),
+    ];
+    for (url, kind) in assets {
         let asset = request("GET", &app.url(&url), &[], None);
         assert_eq!(asset.status, 200, "{url}");
         assert!(asset.header("content-type").unwrap().starts_with(kind), "{url}");

@@ -13,10 +13,11 @@ use super::WebTags;
 
 const STYLESHEET: &str = include_str!("static/web.css");
 const SCRIPT: &str = include_str!("static/web.js");
+const ICON: &str = include_str!("static/icon.svg");
 
-/// The first 12 hex digits of the SHA-256 of both files.
+/// The first 12 hex digits of the SHA-256 of the files.
 static VERSION: LazyLock<String> = LazyLock::new(|| {
-    let both = format!("{STYLESHEET}\u{0}{SCRIPT}");
+    let both = format!("{STYLESHEET}\u{0}{SCRIPT}\u{0}{ICON}");
     digest(&SHA256, both.as_bytes()).as_ref()[..6].iter().map(|byte| format!("{byte:02x}")).collect()
 });
 
@@ -31,6 +32,11 @@ pub fn stylesheet_url() -> String {
 
 pub fn script_url() -> String {
     format!("/web/static/{}/web.js", *VERSION)
+}
+
+/// The pages' icon: without one a browser asks for `/favicon.ico` and logs the 404 as an error.
+pub fn icon_url() -> String {
+    format!("/web/static/{}/icon.svg", *VERSION)
 }
 
 /// Answers for the stylesheet.
@@ -65,6 +71,22 @@ fn script_bad_request(err: poem::Error) -> Script {
     Script::NotFound(PlainText(err.to_string()))
 }
 
+/// Answers for the icon.
+#[derive(ApiResponse)]
+#[oai(bad_request_handler = "icon_bad_request")]
+pub enum Icon {
+    /// The icon, cacheable for a year.
+    #[oai(status = 200, content_type = "image/svg+xml")]
+    Ok(PlainText<String>, #[oai(header = "Cache-Control")] String),
+    /// No file has this version (a page from an older or newer server): reload the page.
+    #[oai(status = 404)]
+    NotFound(PlainText<String>),
+}
+
+fn icon_bad_request(err: poem::Error) -> Icon {
+    Icon::NotFound(PlainText(err.to_string()))
+}
+
 pub struct AssetsApi;
 
 #[OpenApi(tag = "WebTags::WebPages")]
@@ -88,6 +110,17 @@ impl AssetsApi {
         match version.0 == *VERSION {
             true => Script::Ok(PlainText(SCRIPT.to_string()), CACHE_FOREVER.to_string()),
             false => Script::NotFound(PlainText(NO_SUCH_VERSION.to_string())),
+        }
+    }
+
+    /// The pages' icon
+    ///
+    /// `version` is the content's hash, as the pages link it; any other version is a 404.
+    #[oai(path = "/web/static/:version/icon.svg", method = "get", operation_id = "web_icon")]
+    async fn icon(&self, #[oai(validator(max_length = 64))] version: Path<String>) -> Icon {
+        match version.0 == *VERSION {
+            true => Icon::Ok(PlainText(ICON.to_string()), CACHE_FOREVER.to_string()),
+            false => Icon::NotFound(PlainText(NO_SUCH_VERSION.to_string())),
         }
     }
 }

@@ -45,6 +45,7 @@ pub fn render(name: &str, context: impl Serialize, layout: Layout<'_>) -> anyhow
         // Our own paths: left unescaped so they read plainly in the page source.
         stylesheet => Value::from_safe_string(assets::stylesheet_url()),
         script => Value::from_safe_string(assets::script_url()),
+        icon => Value::from_safe_string(assets::icon_url()),
     })?;
     Ok(page)
 }
