@@ -60,6 +60,8 @@ fn names_a_subcommand(args: &[OsString]) -> bool {
     args.iter().skip(1).any(|arg| arg.to_str().is_some_and(|arg| names.contains(&arg) || arg == "help"))
 }
 
+// Parsed once per process: the serve variant's size costs nothing worth a Box.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Serve the REST API (the default when no subcommand is given).
