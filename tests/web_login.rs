@@ -195,3 +195,38 @@ fn a_form_that_is_not_a_form_is_a_400_page() {
     let missing = post_form(&app.url("/login"), &cookie, &[("next", "/")], &[]);
     assert_eq!(missing.status, 400, "{}", missing.body);
 }
+
+#[test]
+fn over_https_the_cookies_are_marked_secure_and_only_the_public_origin_may_post() {
+    let data = tempfile::tempdir().unwrap();
+    write_small_dataset(data.path());
+    let app = common::spawn_app_with(Some(data.path()), |serve| {
+        serve.admin_token = Some(movielens::config::Secret(TOKEN.to_string()));
+        serve.public_url = Some("https://movies.example".to_string());
+    });
+    let page = request("GET", &app.url("/login"), &[], None);
+    assert!(page.set_cookie("movielens_login_csrf").unwrap().ends_with("; Secure"));
+    let (cookie, csrf) = open_sign_in(&base(&app));
+    let fields = [("token", TOKEN), ("csrf", csrf.as_str())];
+    let local = post_form(&app.url("/login"), &cookie, &fields, &[("origin", base(&app).as_str())]);
+    assert_eq!(local.status, 403, "only the public origin posts forms: {}", local.body);
+    let answer = post_form(&app.url("/login"), &cookie, &fields, &[("origin", "https://movies.example")]);
+    assert_eq!(answer.status, 303, "{}", answer.body);
+    assert!(answer.set_cookie("movielens_session").unwrap().ends_with("; Secure"));
+}
+
+#[test]
+fn sign_ins_at_the_same_moment_each_get_their_own_session() {
+    let app = app();
+    let base = base(&app);
+    let cookies: Vec<String> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..8).map(|_| scope.spawn(|| sign_in(&base, TOKEN))).collect();
+        handles.into_iter().map(|handle| handle.join().unwrap()).collect()
+    });
+    let distinct: std::collections::HashSet<&String> = cookies.iter().collect();
+    assert_eq!(distinct.len(), 8, "every sign-in has its own id");
+    assert_eq!(app.db.count("web_sessions"), 8);
+    for cookie in &cookies {
+        assert_eq!(get_with_cookie(&app.url("/web/session"), cookie).status, 200);
+    }
+}
