@@ -11,6 +11,7 @@ use crate::cache::CacheConfig;
 use crate::import::download::DownloadConfig;
 use crate::import::generate::GeneratorConfig;
 use crate::net::ConnectionLimits;
+use crate::web::SessionConfig;
 
 #[derive(Debug, Parser)]
 #[command(name = "movielens", version, about = "A REST server for the MovieLens data set, over SQLite.")]
@@ -177,6 +178,9 @@ pub struct ServeConfig {
     #[command(flatten)]
     pub cache: CacheConfig,
 
+    #[command(flatten)]
+    pub sessions: SessionConfig,
+
     /// A MovieLens folder or .zip to import when the database holds no movies (default: the demo data).
     #[arg(long, env = "MOVIELENS_DATA")]
     pub data: Option<PathBuf>,
@@ -312,6 +316,7 @@ impl ServeConfig {
             trust_proxy: false,
             connections: ConnectionLimits::default(),
             cache: CacheConfig::default(),
+            sessions: SessionConfig::default(),
             data: None,
             admin_token: None,
             shutdown_grace_secs: 10,

@@ -11,3 +11,4 @@ pub mod model;
 pub mod net;
 pub mod startup;
 pub mod telemetry;
+pub mod web;

@@ -24,6 +24,7 @@ use crate::jobs::scheduler::{code_schedules, Beat};
 use crate::jobs::submit::Jobs;
 use crate::jobs::{JobSettings, Workers};
 use crate::net::{self, GatedAcceptor};
+use crate::web::SessionConfig;
 
 pub struct Application {
     db: Db,
@@ -41,6 +42,7 @@ pub struct Application {
     workers: Option<JobSettings>,
     /// Whether this process runs the scheduler (not with `--no-scheduler`, nor read-only).
     scheduler: bool,
+    sessions: SessionConfig,
 }
 
 impl Application {
@@ -103,6 +105,7 @@ impl Application {
             jobs,
             workers,
             scheduler,
+            sessions: serve.sessions,
         })
     }
 
@@ -122,6 +125,7 @@ impl Application {
             self.jobs.clone(),
             &server_url,
             self.hosts,
+            self.sessions,
         );
         let maintenance = Maintenance::start(&self.db);
         let beat = match self.scheduler {

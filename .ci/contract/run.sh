@@ -3,6 +3,7 @@
 #   a. schemathesis (all checks, fixed seed) against the committed openapi/openapi.json
 #   b. a Python client generated from openapi/openapi.json, driven by pytest (test_client.py)
 #   c. Swagger UI at /docs in headless Chromium, with one "Try it out" → "Execute" (swagger_ui.py)
+#   d. the HTML pages in headless Chromium: sign in, the session page, sign out (web_pages.py)
 #
 # Usage: bash .ci/contract/run.sh PATH/TO/movielens
 # Env:   CONTRACT_VENV             venv for the pinned tools (default: ~/.cache/movielens-contract/venv-<hash>)
@@ -118,7 +119,7 @@ start_server "$WORK/fuzz.db" "$WORK/server-schemathesis.log"
 echo "took $(elapsed "$T0")s"
 
 declare -A RESULT TIME
-STEPS=(schemathesis client swagger-ui)
+STEPS=(schemathesis client swagger-ui web-pages)
 
 # ---------------------------------------------------------------- a. schemathesis
 heading "a. schemathesis $("$VENV/bin/schemathesis" --version 2>/dev/null | awk '{print $NF}') against openapi/openapi.json"
@@ -184,6 +185,16 @@ else
     RESULT[swagger-ui]=FAIL
 fi
 TIME[swagger-ui]=$(elapsed "$T0")
+
+# ---------------------------------------------------------------- d. web pages
+heading "d. web pages in headless Chromium (Playwright)"
+T0=$(now)
+if (cd "$WORK" && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 "$PY" "$HERE/web_pages.py" "$BASE" "$WORK/screenshots" "$TOKEN"); then
+    RESULT[web-pages]=PASS
+else
+    RESULT[web-pages]=FAIL
+fi
+TIME[web-pages]=$(elapsed "$T0")
 
 # ---------------------------------------------------------------- stop and summary
 heading "stop the server"

@@ -55,7 +55,8 @@ impl AdminAuth {
         self.verify_token(token)
     }
 
-    fn verify_token(&self, token: &str) -> Result<(), AppError> {
+    /// 403 unless `token` is exactly the admin token (also the web pages' sign-in check).
+    pub fn verify_token(&self, token: &str) -> Result<(), AppError> {
         let presented = sha256_hex(token);
         // Comparing hashes, not tokens: an early exit reveals nothing an attacker can steer.
         if presented == self.token_hash {

@@ -31,6 +31,7 @@ use poem_openapi::{OpenApiService, Tags};
 use crate::cache::{Cache, CacheConfig};
 use crate::db::Db;
 use crate::jobs::submit::Jobs;
+use crate::web::{SessionConfig, Sessions};
 use auth::AdminAuth;
 
 /// Swagger UI groups operations by these tags; their doc comments are the group descriptions.
@@ -99,8 +100,7 @@ pub type Apis = (
     stats::StatsApi,
     movies::MoviesApi,
     caching::CachingApi,
-    tasks::TasksApi,
-    schedules::SchedulesApi,
+    (tasks::TasksApi, schedules::SchedulesApi),
     lab::orm::OrmLabApi,
     lab::q_filters::QFiltersLabApi,
     lab::f_update::FExpressionLabApi,
@@ -110,32 +110,44 @@ pub type Apis = (
     ratings::RatingsApi,
     links::LinksApi,
     health::HealthApi,
+    // The HTML pages, as one group (a tuple of APIs is one API).
+    (crate::web::login::LoginApi, crate::web::pages::SessionPageApi, crate::web::assets::AssetsApi),
 );
 
-/// The documented API service over `db`, with writes checked against `auth`.
-pub fn service(db: Db, auth: AdminAuth, cache: Cache, jobs: Jobs) -> OpenApiService<Apis, ()> {
+/// The documented API service over `db`, with writes checked against `auth`, the background
+/// jobs, and the web pages with their sign-in sessions.
+pub fn service(db: Db, auth: AdminAuth, cache: Cache, jobs: Jobs, web: SessionConfig) -> OpenApiService<Apis, ()> {
     let health = health::HealthApi { read_only: db.is_read_only() };
+    let sessions = Sessions::new(db.clone(), web);
     let apis = (
         stats::StatsApi { db: db.clone() },
         movies::MoviesApi { db: db.clone() },
         caching::CachingApi { db: db.clone(), cache, auth: auth.clone() },
-        tasks::TasksApi { jobs: jobs.clone(), auth: auth.clone() },
-        schedules::SchedulesApi { jobs, auth: auth.clone() },
+        (
+            tasks::TasksApi { jobs: jobs.clone(), auth: auth.clone() },
+            schedules::SchedulesApi { jobs, auth: auth.clone() },
+        ),
         lab::orm::OrmLabApi { db: db.clone() },
         lab::q_filters::QFiltersLabApi { db: db.clone() },
         lab::f_update::FExpressionLabApi { db: db.clone(), auth: auth.clone() },
         lab::performance::PerformanceLabApi { db: db.clone() },
         genres::GenresApi { db: db.clone() },
         users::UsersApi { db: db.clone() },
-        ratings::RatingsApi { db: db.clone(), auth },
+        ratings::RatingsApi { db: db.clone(), auth: auth.clone() },
         links::LinksApi { db },
         health,
+        (
+            crate::web::login::LoginApi { sessions: sessions.clone(), auth },
+            crate::web::pages::SessionPageApi { sessions, config: web },
+            crate::web::assets::AssetsApi,
+        ),
     );
     OpenApiService::new(apis, "MovieLens API", env!("CARGO_PKG_VERSION")).description(
         "Browse the MovieLens data set: movies, genres, users, ratings, tags and links.\n\n\
          Reads are public. Writes need the admin token as `Authorization: Bearer <token>` (the \
          Authorize button). Every error has the same JSON body: `code`, `message`, optional \
-         `details`, and the `request_id` that is also sent as `X-Request-Id`.",
+         `details`, and the `request_id` that is also sent as `X-Request-Id`.\n\n\
+         The \"Web pages\" operations are HTML pages for browsers, signed in at `/login`.",
     )
 }
 
@@ -144,5 +156,6 @@ pub fn service(db: Db, auth: AdminAuth, cache: Cache, jobs: Jobs) -> OpenApiServ
 pub fn spec_json() -> String {
     let db = Db::detached();
     let jobs = Jobs::detached(db.clone());
-    service(db, AdminAuth::for_token(""), Cache::in_process(&CacheConfig::default()), jobs).spec()
+    let cache = Cache::in_process(&CacheConfig::default());
+    service(db, AdminAuth::for_token(""), cache, jobs, SessionConfig::default()).spec()
 }

@@ -8,7 +8,7 @@ use std::sync::Arc;
 /// One documented operation.
 #[derive(Debug, Clone, Default)]
 pub struct OperationRules {
-    /// The operation declares the admin bearer scheme.
+    /// The operation declares the admin bearer scheme (`AdminBearer`).
     pub secured: bool,
     /// Query parameters that take one value (not arrays): a repeat is refused.
     pub scalar_query_params: Vec<String>,
@@ -31,7 +31,10 @@ impl Operations {
         for (template, operations) in spec["paths"].as_object().into_iter().flatten() {
             let mut by_method = BTreeMap::new();
             for (method, operation) in operations.as_object().into_iter().flatten() {
-                let secured = operation["security"].as_array().is_some_and(|schemes| !schemes.is_empty());
+                // Only the admin bearer token is checked here; a page's session is its own guard's.
+                let secured = operation["security"]
+                    .as_array()
+                    .is_some_and(|schemes| schemes.iter().any(|scheme| scheme.get("AdminBearer").is_some()));
                 let scalar_query_params = operation["parameters"]
                     .as_array()
                     .into_iter()
@@ -76,4 +79,22 @@ impl Operations {
 
 pub fn segments(path: &str) -> Vec<String> {
     path.split('/').filter(|part| !part.is_empty()).map(str::to_owned).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Operations;
+
+    #[test]
+    fn only_the_admin_bearer_scheme_makes_an_operation_need_the_token() {
+        let spec = r#"{"paths": {
+            "/api/ratings": {"post": {"security": [{"AdminBearer": []}]}},
+            "/web/page": {"post": {"security": [{"WebSession": []}]}},
+            "/login": {"post": {}}
+        }}"#;
+        let operations = Operations::from_spec(spec);
+        assert!(operations.find("POST", "/api/ratings").unwrap().secured);
+        assert!(!operations.find("POST", "/web/page").unwrap().secured, "a session cookie is the page's own guard");
+        assert!(!operations.find("POST", "/login").unwrap().secured);
+    }
 }

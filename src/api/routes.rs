@@ -16,14 +16,23 @@ use super::request_id::RequestContext;
 use crate::cache::Cache;
 use crate::db::Db;
 use crate::jobs::submit::Jobs;
+use crate::web::SessionConfig;
 
 /// Request bodies larger than this are refused with 413.
 pub const MAX_BODY_BYTES: usize = 64 * 1024;
 
 /// Builds the app. `server_url` is the base URL the spec advertises; `hosts` says which Host
 /// headers are served and what links are built on.
-pub fn app(db: Db, auth: AdminAuth, cache: Cache, jobs: Jobs, server_url: &str, hosts: HostPolicy) -> impl Endpoint {
-    let api = super::service(db, auth.clone(), cache.clone(), jobs).server(server_url);
+pub fn app(
+    db: Db,
+    auth: AdminAuth,
+    cache: Cache,
+    jobs: Jobs,
+    server_url: &str,
+    hosts: HostPolicy,
+    sessions: SessionConfig,
+) -> impl Endpoint {
+    let api = super::service(db, auth.clone(), cache.clone(), jobs, sessions).server(server_url);
     let spec = api.spec();
     let operations = Operations::from_spec(&spec);
     let guard = Arc::new(Guard { operations: operations.clone(), auth });
@@ -43,6 +52,8 @@ pub fn app(db: Db, auth: AdminAuth, cache: Cache, jobs: Jobs, server_url: &str, 
         // The per-view cache finds the cache here.
         .data(cache)
         .with(RequestContext { operations })
+        // Outermost, so that every answer under the pages' paths gets them, errors included.
+        .around(crate::web::headers::secure_pages)
 }
 
 /// Refuses bodies over [`MAX_BODY_BYTES`] with 413, whether or not they declare their length.

@@ -17,6 +17,7 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
     (6, "0006_rating_count_sum_index", include_str!("../../migrations/0006_rating_count_sum_index.sql")),
     (7, "0007_list_order_indexes", include_str!("../../migrations/0007_list_order_indexes.sql")),
     (8, "0008_jobs", include_str!("../../migrations/0008_jobs.sql")),
+    (9, "0009_web_sessions", include_str!("../../migrations/0009_web_sessions.sql")),
 ];
 
 /// The newest schema version this binary knows.

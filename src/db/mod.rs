@@ -21,6 +21,7 @@ pub mod ratings;
 pub mod scores;
 pub mod statements;
 pub mod wal;
+pub mod web_sessions;
 pub mod writer;
 
 use std::path::{Path, PathBuf};

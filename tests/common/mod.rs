@@ -4,6 +4,7 @@
 
 mod processes;
 pub mod redis_server;
+pub mod web;
 #[allow(unused_imports)] // not every test binary starts processes
 pub use processes::*;
 

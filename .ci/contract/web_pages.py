@@ -1,0 +1,139 @@
+"""Headless Chromium check of the HTML pages (sign-in, the session page, sign-out), with Python
+Playwright and the system Chromium (never downloads a browser).
+
+Opens /web/session, is sent to the sign-in page, fills in the admin token, lands back on
+/web/session, checks that the browser logged no console error and no Content-Security-Policy
+violation, that `document.cookie` does not show the session cookie (HttpOnly), signs out, and
+saves screenshots.
+
+Other page groups add their checks as functions taking a `Browser` (see `check_session_page`)
+and list them in CHECKS: each runs signed in, with console errors and CSP violations watched.
+
+Usage: python web_pages.py BASE_URL SCREENSHOT_DIR ADMIN_TOKEN
+"""
+
+from __future__ import annotations
+
+import sys
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from playwright.sync_api import Page, expect, sync_playwright
+
+from swagger_ui import CHROMIUM, CHROMIUM_ARGS, TIMEOUT_MS
+
+SESSION_COOKIE = "movielens_session"
+
+
+@dataclass
+class Browser:
+    """A signed-in page, the base URL, where screenshots go, and what the browser complained of."""
+
+    page: Page
+    base_url: str
+    out_dir: Path
+    problems: list[str] = field(default_factory=list)
+
+    def open(self, path: str, expected_path: str | None = None) -> None:
+        """Goes to PATH and checks the page ends up at EXPECTED_PATH (default: PATH) with 200."""
+        resp = self.page.goto(f"{self.base_url}{path}", wait_until="load")
+        assert resp is not None and resp.status == 200, f"GET {path} -> {resp and resp.status}"
+        expect(self.page).to_have_url(f"{self.base_url}{expected_path or path}")
+
+    def screenshot(self, name: str) -> None:
+        self.page.screenshot(path=str(self.out_dir / f"{name}.png"), full_page=True)
+
+    def assert_clean(self, where: str) -> None:
+        """No console error and no CSP violation so far."""
+        assert not self.problems, f"{where}: the browser reported:\n  " + "\n  ".join(self.problems)
+
+
+def watch(browser: Browser) -> None:
+    """Records console errors, page errors and CSP violations (reported as console errors and
+    as `securitypolicyviolation` events, which a listener added before any script runs catches)."""
+    page = browser.page
+    page.on("console", lambda m: browser.problems.append(f"console {m.type}: {m.text}") if m.type == "error" else None)
+    page.on("pageerror", lambda e: browser.problems.append(f"page error: {e}"))
+    page.expose_function("reportCspViolation", lambda text: browser.problems.append(f"CSP violation: {text}"))
+    page.add_init_script(
+        "document.addEventListener('securitypolicyviolation', e => "
+        "window.reportCspViolation(e.violatedDirective + ' ' + e.blockedURI));"
+    )
+
+
+def sign_in(browser: Browser, token: str) -> None:
+    """From a guarded page to the sign-in form and back, signed in."""
+    page = browser.page
+    resp = page.goto(f"{browser.base_url}/web/session", wait_until="load")
+    assert resp is not None and resp.status == 200, f"GET /web/session -> {resp and resp.status}"
+    expect(page).to_have_url(f"{browser.base_url}/login?next=%2Fweb%2Fsession")
+    expect(page.locator("h1")).to_have_text("Sign in")
+    browser.assert_clean("sign-in page")
+    browser.screenshot("web-sign-in")
+    page.fill("#token", token)
+    page.click("form.card button[type=submit]")
+    page.wait_for_load_state("load")
+    expect(page).to_have_url(f"{browser.base_url}/web/session")
+    print("redirected to sign-in, signed in, and back on /web/session")
+
+
+def check_session_page(browser: Browser) -> None:
+    """The session page shows the signed-in state, and its script ran (local times)."""
+    browser.open("/web/session")
+    expect(browser.page.locator("h1")).to_have_text("Signed in")
+    expect(browser.page.locator("time[title]").first).to_be_attached()
+    cookies = browser.page.evaluate("document.cookie")
+    assert SESSION_COOKIE not in cookies, f"document.cookie shows the session cookie: {cookies!r}"
+    stored = [c for c in browser.page.context.cookies() if c["name"] == SESSION_COOKIE]
+    assert stored and stored[0]["httpOnly"] and stored[0]["sameSite"] == "Strict", f"session cookie: {stored}"
+    browser.screenshot("web-session")
+    print("session page: signed in, script ran, session cookie HttpOnly and SameSite=Strict")
+
+
+def sign_out(browser: Browser) -> None:
+    page = browser.page
+    page.click("main form button[type=submit]")
+    page.wait_for_load_state("load")
+    expect(page).to_have_url(f"{browser.base_url}/login")
+    resp = page.goto(f"{browser.base_url}/web/session", wait_until="load")
+    assert resp is not None
+    expect(page).to_have_url(f"{browser.base_url}/login?next=%2Fweb%2Fsession")
+    browser.screenshot("web-signed-out")
+    print("signed out: the session page sends to sign-in again")
+
+
+# Checks that run signed in; add the task monitor's and the request inspector's here.
+CHECKS = [check_session_page]
+
+
+def main() -> int:
+    base_url, out_dir, token = sys.argv[1].rstrip("/"), Path(sys.argv[2]), sys.argv[3]
+    out_dir.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix="chromium-profile-") as profile, sync_playwright() as p:
+        ctx = p.chromium.launch_persistent_context(
+            profile, executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS, viewport={"width": 1200, "height": 800}
+        )
+        ctx.set_default_timeout(TIMEOUT_MS)
+        browser = Browser(ctx.pages[0] if ctx.pages else ctx.new_page(), base_url, out_dir)
+        watch(browser)
+        try:
+            sign_in(browser, token)
+            for check in CHECKS:
+                check(browser)
+                browser.assert_clean(check.__name__)
+            sign_out(browser)
+            browser.assert_clean("sign-out")
+        except Exception:
+            browser.screenshot("web-failure")
+            if browser.problems:
+                print("browser problems:\n  " + "\n  ".join(browser.problems), file=sys.stderr)
+            raise
+        finally:
+            ctx.close()
+    print(f"screenshots in {out_dir}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
