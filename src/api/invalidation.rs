@@ -14,13 +14,13 @@ use poem::{Endpoint, IntoResponse, Request, Response};
 
 use crate::cache::Cache;
 
-/// Requests under these paths only queue, cancel or schedule tasks: they change no data. What
-/// the tasks themselves change is seen by the watcher when they commit.
-const QUEUE_PATHS: &[&str] = &["/api/celery/", "/api/tasks", "/api/schedules"];
+/// Requests under these paths change no data: they queue, cancel or schedule tasks, or sign in
+/// and out of the HTML pages. What tasks change is seen by the watcher when they commit.
+const NO_DATA_PATHS: &[&str] = &["/api/celery/", "/api/tasks", "/api/schedules", "/login", "/logout", "/flower/"];
 
 pub async fn bump_after_writes<E: Endpoint>(endpoint: Arc<E>, request: Request) -> poem::Result<Response> {
     let writes = !matches!(*request.method(), Method::GET | Method::HEAD | Method::OPTIONS)
-        && !QUEUE_PATHS.iter().any(|prefix| request.uri().path().starts_with(prefix));
+        && !NO_DATA_PATHS.iter().any(|prefix| request.uri().path().starts_with(prefix));
     let cache = if writes { request.data::<Cache>().cloned() } else { None };
     let result = endpoint.call(request).await.map(IntoResponse::into_response);
     if let Some(cache) = cache {
