@@ -201,3 +201,20 @@ fn the_task_list_filters_and_pages_with_a_cursor() {
     assert_eq!(stats["queue_length"], 6);
     assert_eq!(stats["workers"].as_array().unwrap().len(), 0, "--no-worker runs none");
 }
+
+#[test]
+fn task_bookkeeping_does_not_flush_the_cache_but_a_data_change_does() {
+    let app = app_with(|_| {});
+    let status = |app: &TestApp| get_json(&app.url("/api/cache/manual/"), 200)["cache_status"].clone();
+    status(&app);
+    assert_eq!(status(&app), "HIT");
+    let ids: Vec<String> = (0..20).map(|_| queue(&app, "noop", json!({}))).collect();
+    for id in &ids {
+        finished(&app, id);
+    }
+    // Longer than the watcher's check interval (250 ms): it has seen the commits.
+    std::thread::sleep(std::time::Duration::from_millis(800));
+    assert_eq!(status(&app), "HIT", "20 tasks' claims and results changed no data");
+    app.db.connect().execute("UPDATE movies SET title = title || ' ' WHERE movie_id = 1", []).unwrap();
+    wait_for("the data change to flush the cache", || (status(&app) == "MISS").then_some(()));
+}
