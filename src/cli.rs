@@ -97,7 +97,8 @@ fn import(db_config: &DbConfig, config: &ImportConfig) -> anyhow::Result<()> {
     // One connection: the import is a single transaction on it.
     let db = Db::open(&DbConfig { pool_size: 1, ..db_config.clone() })
         .with_context(|| format!("opening the database {}", db_config.path.display()))?;
-    let options = ImportOptions { replace: config.replace, progress: true, cancel: cancel.clone() };
+    let options =
+        ImportOptions { replace: config.replace, progress: true, cancel: cancel.clone(), ..ImportOptions::default() };
     let summary = match (&config.path, config.dataset) {
         (Some(path), _) => import::import(&db, source::open_path(path)?.as_mut(), options)?,
         (None, Some(dataset)) => {

@@ -218,3 +218,28 @@ fn task_bookkeeping_does_not_flush_the_cache_but_a_data_change_does() {
     app.db.connect().execute("UPDATE movies SET title = title || ' ' WHERE movie_id = 1", []).unwrap();
     wait_for("the data change to flush the cache", || (status(&app) == "MISS").then_some(()));
 }
+
+#[test]
+fn an_import_runs_as_a_task_with_progress_and_refuses_to_overwrite_without_replace() {
+    let app = app_with(|_| {});
+    let folder = tempfile::tempdir().unwrap();
+    common::write_small_dataset(folder.path());
+    let path = folder.path().to_str().unwrap();
+    let refused = finished(&app, &queue(&app, "import_dataset", json!({"path": path})));
+    assert_eq!(refused["state"], "failed");
+    assert!(refused["error"].as_str().unwrap().contains("replace"), "{refused}");
+    assert_eq!(refused["attempts"], 1, "an import is not retried");
+    let imported = finished(&app, &queue(&app, "import_dataset", json!({"path": path, "replace": true})));
+    assert_eq!(imported["state"], "succeeded", "{imported}");
+    assert_eq!(imported["result"]["movies"], 3);
+    let progress = &imported["progress"];
+    assert!(progress["total"].as_i64().unwrap() > 0 && progress["done"] == progress["total"], "{imported}");
+    assert_eq!(app.db.count("movies"), 3);
+    let (status, body) = post_json(
+        &app.url("/api/tasks"),
+        TOKEN,
+        &json!({"name": "import_dataset", "args": {"path": "/no/such/folder"}}),
+    );
+    assert_eq!(status, 400, "{body}");
+    assert!(body["details"].as_str().unwrap().contains("args.path"));
+}

@@ -68,7 +68,7 @@ fn load_in_transaction(
     }
     let mut loader = Loader::new(&tx, next_ids);
     for file in DataFile::LOAD_ORDER {
-        let (reader, bar) = super::progress::track(options.progress, file, source.open(file)?);
+        let (reader, bar) = super::progress::track(options.progress, &options.bytes, file, source.open(file)?);
         let mut rows = CsvRows::new(file, reader, options.cancel.clone())?;
         match file {
             DataFile::Movies => loader.movies(&mut rows)?,

@@ -9,7 +9,7 @@ pub mod download;
 pub mod generate;
 mod load;
 pub use load::load;
-mod progress;
+pub mod progress;
 mod record_limit;
 mod records;
 pub mod source;
@@ -65,6 +65,8 @@ pub struct ImportOptions {
     pub progress: bool,
     /// Stops the load (which then rolls back) when requested, e.g. by a shutdown signal.
     pub cancel: cancel::Cancel,
+    /// Counts the bytes read, for progress reported elsewhere than a terminal.
+    pub bytes: progress::ByteCount,
 }
 
 /// What an import loaded, and how long it took.

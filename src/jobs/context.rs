@@ -36,6 +36,8 @@ struct Inner {
     wrap_up: AtomicBool,
     changed: Notify,
     result: Mutex<Option<serde_json::Value>>,
+    /// The latest progress, also when it could not be stored (an import holds the write lock).
+    progress: Mutex<Option<(i64, i64)>>,
 }
 
 impl TaskContext {
@@ -50,6 +52,7 @@ impl TaskContext {
             wrap_up: AtomicBool::new(false),
             changed: Notify::new(),
             result: Mutex::new(None),
+            progress: Mutex::new(None),
         };
         Self { inner: Arc::new(inner) }
     }
@@ -147,12 +150,19 @@ impl TaskContext {
         *self.inner.result.lock().unwrap_or_else(|poisoned| poisoned.into_inner()) = Some(value);
     }
 
+    /// The latest progress recorded, if any.
+    pub fn latest_progress(&self) -> Option<(i64, i64)> {
+        *self.inner.progress.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
     pub fn take_result(&self) -> Option<serde_json::Value> {
         self.inner.result.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).take()
     }
 
-    /// Records progress (`done` of `total`), shown by the task API and the monitor.
+    /// Records progress (`done` of `total`), shown by the task API and the monitor. It is kept
+    /// in memory too, where this process's API reads it while the database is busy.
     pub async fn progress(&self, done: i64, total: i64) -> Result<(), DbError> {
+        *self.inner.progress.lock().unwrap_or_else(|poisoned| poisoned.into_inner()) = Some((done, total));
         let id = self.inner.task_id;
         self.inner
             .db

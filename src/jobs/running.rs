@@ -47,6 +47,11 @@ impl Running {
         }
     }
 
+    /// Task `id`'s latest progress, if it runs here.
+    pub fn progress(&self, id: &Uuid) -> Option<(i64, i64)> {
+        self.lock().get(id).and_then(TaskContext::latest_progress)
+    }
+
     pub fn count(&self) -> usize {
         self.lock().len()
     }

@@ -1,6 +1,7 @@
 //! The task types, one per file, and the registry that checks arguments before anything is
 //! queued: an unknown task or a bad argument is refused with every problem named.
 
+pub mod import_dataset;
 pub mod movie_stats;
 pub mod noop;
 pub mod upkeep;
@@ -86,6 +87,10 @@ pub const KINDS: &[TaskKind] = &[
         "Refreshes the top-rated prior and rescores the movies, if ratings changed.",
     ),
     kind::<upkeep::PruneTasks>("prune_tasks", "Deletes task records past their retention."),
+    kind::<import_dataset::ImportDataset>(
+        "import_dataset",
+        "Imports a MovieLens folder or zip on the server, with progress. Args: path, replace.",
+    ),
     kind::<noop::Noop>(
         "noop",
         "Does nothing; sleep_ms, fail (\"error\" or \"panic\"), retries and retry_delay_secs try out the queue.",
