@@ -114,6 +114,11 @@ pub struct Db {
     /// One permit per pooled connection: requests beyond that wait here, cheaply, instead of
     /// each holding a blocking thread that sleeps in the pool.
     permits: Arc<Semaphore>,
+    /// Background tasks' share of the pool: they take one of these before a pooled connection,
+    /// so that however many workers run, requests always find a connection free.
+    background_permits: Arc<Semaphore>,
+    /// Whether this handle is a background task's (see [`Db::for_background`]).
+    background: bool,
     /// The pool's connections and checkouts, for [`Db::pool_stats`].
     tracker: Arc<PoolTracker>,
     /// When the writer's connection was opened; `None` without one (`--read-only`).
@@ -197,8 +202,20 @@ impl Db {
             .build_unchecked(manager);
         let path = Arc::new(config.path.clone());
         let permits = Arc::new(Semaphore::new(pool_size as usize));
+        let background_permits = Arc::new(Semaphore::new((pool_size as usize / 2).max(1)));
         let records_statements = config.statement_recorder;
-        Self { pool, writer, path, read_only, permits, tracker, writer_opened_at, records_statements }
+        Self {
+            pool,
+            writer,
+            path,
+            read_only,
+            permits,
+            background_permits,
+            background: false,
+            tracker,
+            writer_opened_at,
+            records_statements,
+        }
     }
 
     /// Whether statements are recorded (`--statement-recorder`, on unless turned off).
@@ -220,6 +237,7 @@ impl Db {
         let pool = r2d2::Pool::builder().min_idle(Some(0)).build_unchecked(manager);
         let path = Arc::new(PathBuf::new());
         let permits = Arc::new(Semaphore::new(1));
+        let background_permits = Arc::new(Semaphore::new(1));
         let writer = Writer::closed();
         Self {
             pool,
@@ -227,10 +245,18 @@ impl Db {
             path,
             read_only: false,
             permits,
+            background_permits,
+            background: false,
             tracker,
             writer_opened_at: None,
             records_statements: true,
         }
+    }
+
+    /// This handle for background tasks: their reads use at most half the pool (at least one
+    /// connection), so requests are never left waiting behind a queue of heavy tasks.
+    pub fn for_background(&self) -> Self {
+        Self { background: true, ..self.clone() }
     }
 
     /// The database file.
@@ -290,9 +316,13 @@ impl Db {
     {
         let db = self.clone();
         let span = tracing::debug_span!("db", operation, statements = tracing::field::Empty);
+        let background = match self.background {
+            true => Some(self.background_permits.clone().acquire_owned().await.map_err(|_| DbError::Closed)?),
+            false => None,
+        };
         let permit = self.permits.clone().acquire_owned().await.map_err(|_| DbError::Closed)?;
         let recorded = tokio::task::spawn_blocking(move || {
-            let _permit = permit;
+            let _permits = (permit, background);
             let _entered = span.enter();
             if !db.records_statements {
                 return (db.with_conn(work), Recording::off());

@@ -64,7 +64,7 @@ async fn idle(shared: &WorkerShared, stopping: &mut watch::Receiver<bool>) {
 
 async fn run_claimed(worker: &str, shared: &WorkerShared, claimed: Claimed) {
     let db = shared.queue.db().clone();
-    let context = TaskContext::new(db.clone(), claimed.id, claimed.attempt, shared.retention);
+    let context = TaskContext::new(db.for_background(), claimed.id, claimed.attempt, shared.retention);
     let _registration = shared.running.add(claimed.id, context.clone());
     let outcome = match serde_json::from_str::<Box<dyn AsyncRunnable>>(&claimed.metadata) {
         Ok(task) => run_with_limits(shared, &claimed, task, context).await,
