@@ -5,7 +5,8 @@
 //! ours for SQLite's write lock; going through our writer keeps one queue of writes per process.
 //! Its claim is replaced by our atomic one (see `db::jobs::queue`).
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use fang::{AsyncQueueError, AsyncQueueable, AsyncRunnable, FangTaskState, Scheduled, Task};
 use ring::digest::{digest, SHA256};
@@ -17,11 +18,16 @@ use crate::db::jobs::queue::{self as store, NewTask};
 use crate::db::jobs::{now_ms, queue::Claimed};
 use crate::db::{Db, DbError};
 
+/// How long a count of the waiting tasks is reused before it is taken again.
+const WAITING_COUNT_AGE: Duration = Duration::from_millis(250);
+
 /// The queue handle: cheap to clone; every clone wakes the same workers.
 #[derive(Clone)]
 pub struct JobQueue {
     db: Db,
     wake: Arc<Notify>,
+    /// The waiting tasks as last counted, and when, plus what this process queued since.
+    waiting: Arc<Mutex<Option<(Instant, i64)>>>,
 }
 
 /// When and why a task is queued.
@@ -35,7 +41,7 @@ pub struct Enqueue {
 
 impl JobQueue {
     pub fn new(db: Db) -> Self {
-        Self { db, wake: Arc::new(Notify::new()) }
+        Self { db, wake: Arc::new(Notify::new()), waiting: Arc::new(Mutex::new(None)) }
     }
 
     pub fn db(&self) -> &Db {
@@ -59,7 +65,30 @@ impl JobQueue {
             })
             .await?;
         self.wake.notify_one();
+        if let Some((_, count)) = self.waiting.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).as_mut() {
+            *count += 1;
+        }
         Ok(id)
+    }
+
+    /// How many tasks wait, counted at most every quarter second (a count reads the whole
+    /// queue's index; queuing should not pay for it each time), plus those queued here since.
+    pub async fn waiting(&self) -> Result<i64, DbError> {
+        if let Some((at, count)) = *self.waiting.lock().unwrap_or_else(|poisoned| poisoned.into_inner()) {
+            if at.elapsed() < WAITING_COUNT_AGE {
+                return Ok(count);
+            }
+        }
+        let count = self
+            .db
+            .run("jobs.count_waiting", |conn| {
+                conn.prepare_cached("SELECT count(*) FROM fang_tasks WHERE state IN ('new', 'retried')")?
+                    .query_row([], |row| row.get(0))
+                    .map_err(DbError::from)
+            })
+            .await?;
+        *self.waiting.lock().unwrap_or_else(|poisoned| poisoned.into_inner()) = Some((Instant::now(), count));
+        Ok(count)
     }
 
     /// Resolves when a task is queued in this process (or [`JobQueue::wake_all`] is called).

@@ -13,7 +13,8 @@ use crate::db::{profiles, ratings, DbError};
 pub struct Jobs {
     pub queue: JobQueue,
     pub running: Running,
-    /// Tasks may wait in the queue up to this many; more are refused until it drains.
+    /// Tasks may wait in the queue up to about this many (the count is a quarter second old at
+    /// most); more are refused until it drains.
     pub max_queued: i64,
     /// Workers that have not beaten their heartbeat for this long are presumed dead.
     pub lease: std::time::Duration,
@@ -62,7 +63,7 @@ impl Jobs {
             BuildError::Args(errors) => SubmitError::Args(errors),
         })?;
         let references = built.references;
-        let (missing, waiting) = self
+        let missing = self
             .queue
             .db()
             .read("jobs.check_args", move |tx| {
@@ -74,15 +75,13 @@ impl Jobs {
                     Some(id) if !ratings::user_exists(tx, id)? => Some(format!("no user has id {id}")),
                     _ => None,
                 };
-                let waiting: i64 = tx
-                    .prepare_cached("SELECT count(*) FROM fang_tasks WHERE state IN ('new', 'retried')")?
-                    .query_row([], |row| row.get(0))?;
-                Ok::<_, DbError>((movie_missing.or(user_missing), waiting))
+                Ok::<_, DbError>(movie_missing.or(user_missing))
             })
             .await?;
         if let Some(message) = missing {
             return Err(SubmitError::NotFound(message));
         }
+        let waiting = self.queue.waiting().await?;
         if waiting >= self.max_queued {
             return Err(SubmitError::QueueFull(waiting));
         }
