@@ -75,11 +75,11 @@ fn worker(db_config: &DbConfig, config: &WorkerConfig) -> anyhow::Result<()> {
             max_queued: config.jobs.max_queued_tasks,
             lease: settings.lease,
         };
-        let workers = crate::jobs::Workers::start(queue, running, &settings).await?;
+        let workers = crate::jobs::Workers::start(queue, running, &settings);
         // The server writes the code's schedules; a worker only fires what the table holds.
         let beat = match config.jobs.no_scheduler {
             true => None,
-            false => Some(crate::jobs::scheduler::Beat::start(jobs, Vec::new()).await?),
+            false => Some(crate::jobs::scheduler::Beat::start(jobs, Vec::new())),
         };
         shutdown.await;
         if let Some(beat) = beat {

@@ -128,22 +128,11 @@ impl Application {
             self.sessions,
         );
         let maintenance = Maintenance::start(&self.db);
-        let beat = match self.scheduler {
-            true => match Beat::start(self.jobs.clone(), code_schedules(self.prior_refresh)).await {
-                Ok(beat) => Some(beat),
-                Err(err) => return Err(std::io::Error::other(format!("starting the scheduler: {err}"))),
-            },
-            false => None,
-        };
-        let workers = match &self.workers {
-            Some(settings) => {
-                match Workers::start(self.jobs.queue.clone(), self.jobs.running.clone(), settings).await {
-                    Ok(workers) => Some(workers),
-                    Err(err) => return Err(std::io::Error::other(format!("starting the background workers: {err}"))),
-                }
-            }
-            None => None,
-        };
+        let beat = self.scheduler.then(|| Beat::start(self.jobs.clone(), code_schedules(self.prior_refresh)));
+        let workers = self
+            .workers
+            .as_ref()
+            .map(|settings| Workers::start(self.jobs.queue.clone(), self.jobs.running.clone(), settings));
         let watcher = tokio::spawn(bump_on_outside_writes(self.db.path().to_path_buf(), self.cache));
         tracing::info!(
             address = %self.address,

@@ -189,9 +189,12 @@ fn bad_schedules_are_400s_that_name_every_field() {
 #[test]
 fn the_seeds_task_every_3_minutes_is_defined_in_code() {
     let app = app();
-    let (status, list) = authorized("GET", &app, "/api/schedules", None);
-    assert_eq!(status, 200);
-    let seed = list.as_array().unwrap().iter().find(|s| s["name"] == "scheduled_task_every_3_min").unwrap().clone();
+    // The scheduler writes it as it starts, beside the server.
+    let seed = wait_for("the schedule defined in code", || {
+        let (status, list) = authorized("GET", &app, "/api/schedules", None);
+        assert_eq!(status, 200);
+        list.as_array().unwrap().iter().find(|s| s["name"] == "scheduled_task_every_3_min").cloned()
+    });
     assert_eq!(seed["interval"], json!({"every": 180, "period": "seconds"}));
     assert_eq!(seed["defined_in_code"], true);
     let mut changed = seed.clone();

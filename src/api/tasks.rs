@@ -185,8 +185,14 @@ impl TasksApi {
         /// Only tasks in this state.
         state: Query<Option<TaskState>>,
         /// Queued at or after this time (RFC 3339).
+        #[oai(validator(
+            pattern = r"^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])[Tt ]([01]\d|2[0-3]):[0-5]\d:[0-5]\d(\.\d{1,9})?([Zz]|[+-]([01]\d|2[0-3]):[0-5]\d)$"
+        ))]
         since: Query<Option<String>>,
         /// Queued before this time (RFC 3339).
+        #[oai(validator(
+            pattern = r"^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])[Tt ]([01]\d|2[0-3]):[0-5]\d:[0-5]\d(\.\d{1,9})?([Zz]|[+-]([01]\d|2[0-3]):[0-5]\d)$"
+        ))]
         until: Query<Option<String>>,
         /// `next_cursor` of the previous page.
         cursor: Query<Option<String>>,
@@ -254,7 +260,11 @@ impl TasksApi {
     ///
     /// Its state, arguments, result or error, times, attempts and worker.
     #[oai(path = "/tasks/:task_id", method = "get", operation_id = "task_get")]
-    async fn get(&self, task_id: Path<String>) -> Lookup<TaskInfo> {
+    async fn get(
+        &self,
+        #[oai(validator(pattern = r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"))]
+        task_id: Path<String>,
+    ) -> Lookup<TaskInfo> {
         match self::task_id(&task_id.0) {
             Ok(id) => self.task(id).await.into(),
             Err(err) => err.into(),
@@ -266,7 +276,12 @@ impl TasksApi {
     /// A waiting task leaves the queue; a running one is told to stop, and ends `cancelled`.
     /// A task that has already ended is a 409.
     #[oai(path = "/tasks/:task_id/cancel", method = "post", operation_id = "task_cancel")]
-    async fn cancel(&self, token: AdminBearer, task_id: Path<String>) -> Action<TaskInfo> {
+    async fn cancel(
+        &self,
+        token: AdminBearer,
+        #[oai(validator(pattern = r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"))]
+        task_id: Path<String>,
+    ) -> Action<TaskInfo> {
         let result = async {
             self.auth.verify(&token)?;
             let id = self::task_id(&task_id.0)?;
@@ -287,7 +302,12 @@ impl TasksApi {
     /// Queues a task that failed, timed out or was cancelled to run again now, with one more run
     /// allowed. Any other state is a 409.
     #[oai(path = "/tasks/:task_id/retry", method = "post", operation_id = "task_retry")]
-    async fn retry(&self, token: AdminBearer, task_id: Path<String>) -> Action<TaskInfo> {
+    async fn retry(
+        &self,
+        token: AdminBearer,
+        #[oai(validator(pattern = r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"))]
+        task_id: Path<String>,
+    ) -> Action<TaskInfo> {
         let result = async {
             self.auth.verify(&token)?;
             let id = self::task_id(&task_id.0)?;

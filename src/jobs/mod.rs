@@ -81,18 +81,13 @@ pub struct Workers {
 }
 
 impl Workers {
-    /// Recovers the tasks of dead workers, registers `settings.workers` workers and starts them.
-    pub async fn start(queue: JobQueue, running: Running, settings: &JobSettings) -> Result<Self, DbError> {
+    /// Starts `settings.workers` workers. They first recover the tasks of dead workers and
+    /// register themselves; while the database is busy (another process holding the write lock)
+    /// that is retried every second, and the server serves meanwhile.
+    pub fn start(queue: JobQueue, running: Running, settings: &JobSettings) -> Self {
         let identity = ProcessIdentity::current();
         let db = queue.db().clone();
-        recover(&db, &identity, settings.lease, true).await?;
         let ids: Vec<String> = (0..settings.workers).map(|n| identity.worker_id(n)).collect();
-        let (host, pid, registered) = (identity.host.clone(), identity.pid, ids.clone());
-        db.write("jobs.register_workers", move |tx| {
-            let now = now_ms();
-            registered.iter().try_for_each(|id| workers::register(tx, id, &host, pid, now)).map_err(DbError::from)
-        })
-        .await?;
         let (stopping, stopping_rx) = watch::channel(false);
         let shared = WorkerShared {
             queue,
@@ -102,10 +97,10 @@ impl Workers {
             poll: settings.poll,
             stopping: stopping_rx,
         };
-        let supervisor = tokio::spawn(supervise(ids, shared.clone()));
+        let setup = set_up(db.clone(), identity.clone(), ids.clone(), settings.lease);
+        let supervisor = tokio::spawn(retry_then(setup, shared.stopping.clone(), supervise(ids, shared.clone())));
         let upkeep = tokio::spawn(upkeep(db, identity.clone(), shared.running.clone(), settings.clone()));
-        tracing::info!(workers = settings.workers, "background workers started");
-        Ok(Self { shared, stopping, supervisor, upkeep, identity })
+        Self { shared, stopping, supervisor, upkeep, identity }
     }
 
     /// Stops claiming, lets running tasks finish within `grace`, then stops the rest and queues
@@ -136,9 +131,59 @@ impl Workers {
     }
 }
 
+/// Recovers the tasks of dead workers and registers this process's workers.
+fn set_up(
+    db: Db,
+    identity: ProcessIdentity,
+    ids: Vec<String>,
+    lease: Duration,
+) -> impl Fn() -> futures_util::future::BoxFuture<'static, Result<(), DbError>> + Send + 'static {
+    move || {
+        let (db, identity, ids) = (db.clone(), identity.clone(), ids.clone());
+        Box::pin(async move {
+            recover(&db, &identity, lease, true).await?;
+            let (host, pid) = (identity.host.clone(), identity.pid);
+            db.write("jobs.register_workers", move |tx| {
+                let now = now_ms();
+                ids.iter().try_for_each(|id| workers::register(tx, id, &host, pid, now)).map_err(DbError::from)
+            })
+            .await
+        })
+    }
+}
+
+/// Runs `setup` until it succeeds (every second, saying why once), then `then`; gives up when
+/// `stopping` becomes true.
+pub async fn retry_then<F, T>(setup: F, mut stopping: watch::Receiver<bool>, then: T)
+where
+    F: Fn() -> futures_util::future::BoxFuture<'static, Result<(), DbError>>,
+    T: std::future::Future<Output = ()>,
+{
+    let mut warned = false;
+    loop {
+        match setup().await {
+            Ok(()) => break,
+            Err(err) if !warned => {
+                tracing::warn!(error = %err, "background jobs wait for the database; retrying every second");
+                warned = true;
+            }
+            Err(_) => {}
+        }
+        tokio::select! {
+            () = tokio::time::sleep(Duration::from_secs(1)) => {}
+            _ = stopping.changed() => return,
+        }
+    }
+    if warned {
+        tracing::info!("background jobs started");
+    }
+    then.await
+}
+
 /// Runs every worker, restarting any that ends before shutdown (a bug outside any task: a
 /// task's own panic is caught by the worker).
 async fn supervise(ids: Vec<String>, shared: WorkerShared) {
+    tracing::info!(workers = ids.len(), "background workers started");
     let mut set = JoinSet::new();
     let mut by_task = std::collections::HashMap::new();
     for id in ids {

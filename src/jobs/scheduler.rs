@@ -26,6 +26,7 @@ use crate::model::schedules::Timing;
 const TICK: Duration = Duration::from_millis(250);
 
 /// A schedule the code defines, written into the table at start (Celery's `beat_schedule`).
+#[derive(Debug, Clone)]
 pub struct CodeSchedule {
     pub name: &'static str,
     pub task: &'static str,
@@ -57,14 +58,18 @@ pub struct Beat {
 }
 
 impl Beat {
-    /// Writes `code` into the table (when given) and starts firing due schedules.
-    pub async fn start(jobs: Jobs, code: Vec<CodeSchedule>) -> Result<Self, DbError> {
-        if !code.is_empty() {
-            define_in_code(jobs.queue.db(), code).await?;
-        }
+    /// Writes `code` into the table (retried every second while the database is busy), then
+    /// fires due schedules.
+    pub fn start(jobs: Jobs, code: Vec<CodeSchedule>) -> Self {
         let (stop, stopping) = watch::channel(false);
-        let handle = tokio::spawn(run(jobs, stopping));
-        Ok(Self { stop, handle })
+        let db = jobs.queue.db().clone();
+        let code = std::sync::Arc::new(code);
+        let setup = move || -> futures_util::future::BoxFuture<'static, Result<(), DbError>> {
+            let (db, code) = (db.clone(), code.clone());
+            Box::pin(async move { define_in_code(&db, &code).await })
+        };
+        let handle = tokio::spawn(super::retry_then(setup, stopping.clone(), run(jobs, stopping)));
+        Self { stop, handle }
     }
 
     pub async fn stop(self) {
@@ -114,7 +119,11 @@ pub fn compile_stored(timing: &str) -> Result<CompiledTiming, String> {
 }
 
 /// Writes the code's schedules into the table, keeping their history; a restart adds none twice.
-pub async fn define_in_code(db: &Db, schedules: Vec<CodeSchedule>) -> Result<(), DbError> {
+pub async fn define_in_code(db: &Db, schedules: &[CodeSchedule]) -> Result<(), DbError> {
+    if schedules.is_empty() {
+        return Ok(());
+    }
+    let schedules = schedules.to_vec();
     db.write("schedules.define_in_code", move |tx| {
         let now = now_ms();
         for schedule in &schedules {
