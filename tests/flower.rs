@@ -194,3 +194,21 @@ fn the_task_history_survives_a_restart_of_the_server_on_the_same_file() {
     assert!(page.body.contains("<td>failed on purpose (attempt 1)</td>"), "its run is kept: {}", page.body);
     terminate(&mut server);
 }
+
+#[test]
+fn a_filter_given_twice_is_a_400_page_in_html_as_the_pages_document() {
+    let app = app();
+    let cookie = session(&app);
+    for path in
+        ["/flower?state=failed&state=running", "/flower/fragments/tasks?name=a&name=b", "/login?next=/a&next=/b"]
+    {
+        let answer = view(&app, path, &cookie);
+        assert_eq!(answer.status, 400, "{path}: {}", answer.body);
+        assert_eq!(answer.header("content-type"), Some("text/html; charset=utf-8"), "{path}");
+        assert!(answer.body.contains("was given 2 times; it takes one value"), "{path}: {}", answer.body);
+        assert!(answer.header("content-security-policy").is_some(), "{path}: the pages' headers");
+    }
+    // The API keeps its JSON error shape.
+    let api = view(&app, "/api/tasks?state=failed&state=running", &cookie);
+    assert_eq!((api.status, api.header("content-type")), (400, Some("application/json; charset=utf-8")));
+}
