@@ -8,14 +8,17 @@ saves screenshots.
 
 Other page groups add their checks as functions taking a `Browser` (see `check_session_page`)
 and list them in CHECKS: each runs signed in, with console errors and CSP violations watched.
+The task monitor's check queues a task through the API and watches /flower/ refresh itself.
 
 Usage: python web_pages.py BASE_URL SCREENSHOT_DIR ADMIN_TOKEN
 """
 
 from __future__ import annotations
 
+import json
 import sys
 import tempfile
+import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -33,6 +36,7 @@ class Browser:
     page: Page
     base_url: str
     out_dir: Path
+    token: str = ""
     problems: list[str] = field(default_factory=list)
 
     def open(self, path: str, expected_path: str | None = None) -> None:
@@ -103,8 +107,46 @@ def sign_out(browser: Browser) -> None:
     print("signed out: the session page sends to sign-in again")
 
 
-# Checks that run signed in; add the task monitor's and the request inspector's here.
-CHECKS = [check_session_page]
+def queue_task(browser: Browser, name: str, args: dict) -> str:
+    """Queues a task through the API with the admin token; returns its id."""
+    body = json.dumps({"name": name, "args": args}).encode()
+    headers = {"Authorization": f"Bearer {browser.token}", "Content-Type": "application/json"}
+    request = urllib.request.Request(f"{browser.base_url}/api/tasks", data=body, headers=headers, method="POST")
+    with urllib.request.urlopen(request, timeout=10) as resp:
+        assert resp.status == 202, f"POST /api/tasks -> {resp.status}"
+        return json.load(resp)["task_id"]
+
+
+def check_task_monitor(browser: Browser) -> None:
+    """/flower/ shows a 3 s task running, then succeeded without a reload (its script refetches the
+    task table every 2 s); the task's page shows its result."""
+    page = browser.page
+    task_id = queue_task(browser, "noop", {"sleep_ms": 3000})
+    browser.open("/flower/")
+    expect(page.locator("h1")).to_have_text("Tasks")
+    # Survives only as long as the page is not reloaded.
+    page.evaluate("window.notReloaded = true")
+    state = page.locator(f'tr[data-task="{task_id}"] .task-state')
+    expect(state).to_have_text("running")
+    browser.screenshot("flower-running")
+    expect(state).to_have_text("succeeded")
+    assert page.evaluate("window.notReloaded === true"), "the page reloaded instead of refreshing its table"
+    expect(page.locator(f'tr[data-task="{task_id}"] time[title]').first).to_be_attached()
+    browser.screenshot("flower-succeeded")
+    page.click(f'tr[data-task="{task_id}"] a[href="/flower/task/{task_id}"]')
+    page.wait_for_load_state("load")
+    expect(page).to_have_url(f"{browser.base_url}/flower/task/{task_id}")
+    expect(page.locator("h1")).to_have_text("Task noop")
+    expect(page.locator(".task-state").first).to_have_text("succeeded")
+    expect(page.locator("pre.result")).to_contain_text('"slept_ms": 3000')
+    browser.screenshot("flower-task")
+    # Leave the browser where the other checks and the sign-out expect it.
+    browser.open("/web/session")
+    print("task monitor: running, then succeeded without a reload; the task page shows the result")
+
+
+# Checks that run signed in; add the request inspector's here.
+CHECKS = [check_session_page, check_task_monitor]
 
 
 def main() -> int:
@@ -115,7 +157,7 @@ def main() -> int:
             profile, executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS, viewport={"width": 1200, "height": 800}
         )
         ctx.set_default_timeout(TIMEOUT_MS)
-        browser = Browser(ctx.pages[0] if ctx.pages else ctx.new_page(), base_url, out_dir)
+        browser = Browser(ctx.pages[0] if ctx.pages else ctx.new_page(), base_url, out_dir, token)
         watch(browser)
         try:
             sign_in(browser, token)

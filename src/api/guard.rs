@@ -7,6 +7,7 @@
 use std::sync::Arc;
 
 use poem::http::header;
+use poem::web::Html;
 use poem::{Endpoint, IntoResponse, Request, Response};
 
 use super::auth::AdminAuth;
@@ -52,6 +53,11 @@ impl Guard {
     /// The guard as an `around` function for a poem endpoint.
     pub async fn around<E: Endpoint>(self: Arc<Self>, endpoint: Arc<E>, request: Request) -> poem::Result<Response> {
         if let Err(err) = self.check(&request) {
+            // The HTML pages document their refusals as HTML pages, the API in its JSON shape.
+            if crate::web::headers::is_page_path(request.uri().path()) {
+                let page = crate::web::templates::message("Bad request", &format!("{err}."), None);
+                return Ok(Html(page).with_status(err.status()).into_response());
+            }
             return Ok(err.body().with_status(err.status()).into_response());
         }
         endpoint.call(request).await.map(IntoResponse::into_response)

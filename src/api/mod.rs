@@ -111,7 +111,12 @@ pub type Apis = (
     links::LinksApi,
     health::HealthApi,
     // The HTML pages, as one group (a tuple of APIs is one API).
-    (crate::web::login::LoginApi, crate::web::pages::SessionPageApi, crate::web::assets::AssetsApi),
+    (
+        crate::web::login::LoginApi,
+        crate::web::pages::SessionPageApi,
+        crate::web::flower::FlowerApi,
+        crate::web::assets::AssetsApi,
+    ),
 );
 
 /// The documented API service over `db`, with writes checked against `auth`, the background
@@ -125,7 +130,7 @@ pub fn service(db: Db, auth: AdminAuth, cache: Cache, jobs: Jobs, web: SessionCo
         caching::CachingApi { db: db.clone(), cache, auth: auth.clone() },
         (
             tasks::TasksApi { jobs: jobs.clone(), auth: auth.clone() },
-            schedules::SchedulesApi { jobs, auth: auth.clone() },
+            schedules::SchedulesApi { jobs: jobs.clone(), auth: auth.clone() },
         ),
         lab::orm::OrmLabApi { db: db.clone() },
         lab::q_filters::QFiltersLabApi { db: db.clone() },
@@ -138,7 +143,8 @@ pub fn service(db: Db, auth: AdminAuth, cache: Cache, jobs: Jobs, web: SessionCo
         health,
         (
             crate::web::login::LoginApi { sessions: sessions.clone(), auth },
-            crate::web::pages::SessionPageApi { sessions, config: web },
+            crate::web::pages::SessionPageApi { sessions: sessions.clone(), config: web },
+            crate::web::flower::FlowerApi { sessions, jobs },
             crate::web::assets::AssetsApi,
         ),
     );

@@ -15,6 +15,7 @@ use crate::db::DbError;
 use crate::jobs::queue::Enqueue;
 use crate::jobs::submit::{Jobs, SubmitError};
 use crate::jobs::tasks::KINDS;
+use crate::jobs::RetryOutcome;
 use crate::model::tasks::{TaskInfo, TaskPage, TaskState, TaskStats};
 
 /// Seconds a client is asked to wait when the queue is full.
@@ -311,20 +312,15 @@ impl TasksApi {
         let result = async {
             self.auth.verify(&token)?;
             let id = self::task_id(&task_id.0)?;
-            let retried = self
-                .jobs
-                .queue
-                .db()
-                .write("tasks.retry", move |tx| store::retry(tx, &id, now_ms()).map_err(DbError::from));
-            match retried.await? {
-                None => return Err(AppError::NotFound(format!("no task has id {id}"))),
-                Some(Err(state)) => {
+            match crate::jobs::retry(&self.jobs.queue, id).await? {
+                RetryOutcome::NotFound => return Err(AppError::NotFound(format!("no task has id {id}"))),
+                RetryOutcome::NotRetryable(state) => {
                     return Err(AppError::Conflict(format!(
                         "only a failed, timed-out or cancelled task can be retried; this one is {}",
                         state.as_str()
                     )))
                 }
-                Some(Ok(())) => self.jobs.queue.wake_all(),
+                RetryOutcome::Queued => {}
             }
             self.task(id).await
         };

@@ -7,7 +7,9 @@
 //! a process's workers with their heartbeat and upkeep.
 
 pub mod context;
+pub mod control;
 pub mod limits;
+pub mod periodic;
 pub mod queue;
 pub mod running;
 pub mod schedule;
@@ -21,7 +23,6 @@ use std::time::Duration;
 
 use tokio::sync::watch;
 use tokio::task::JoinSet;
-use uuid::Uuid;
 
 use crate::db::jobs::{now_ms, queue as store, workers};
 use crate::db::{Db, DbError};
@@ -30,6 +31,8 @@ use limits::TimeLimits;
 use queue::JobQueue;
 use running::Running;
 use worker::WorkerShared;
+
+pub use control::{cancel, retry, RetryOutcome};
 
 /// How long finished tasks are kept.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -277,14 +280,4 @@ async fn recover(db: &Db, identity: &ProcessIdentity, lease: Duration, at_start:
         tracing::warn!(task = %task.id, worker = %task.worker, requeued = task.requeued, "recovered a task whose worker died");
     }
     Ok(())
-}
-
-/// Cancels task `id`: removed from the queue if it waits; told to stop if it runs (at once if
-/// it runs in this process; through the database within a quarter second otherwise).
-pub async fn cancel(db: &Db, running: &Running, id: Uuid) -> Result<store::CancelOutcome, DbError> {
-    let outcome = db.write("jobs.cancel", move |tx| store::cancel(tx, &id, now_ms()).map_err(DbError::from)).await?;
-    if outcome == store::CancelOutcome::Requested {
-        running.stop(&id, StopReason::Cancel);
-    }
-    Ok(outcome)
 }

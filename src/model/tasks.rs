@@ -188,3 +188,18 @@ pub struct TaskStats {
     pub by_name: Vec<TaskTypeStats>,
     pub workers: Vec<WorkerInfo>,
 }
+
+/// One run of a task: who ran it, when, and how it ended.
+#[derive(Debug, Clone, Serialize)]
+pub struct TaskAttempt {
+    /// The run's number, from 1.
+    pub attempt: i64,
+    pub worker: String,
+    pub started_at: String,
+    /// Absent while it runs.
+    pub finished_at: Option<String>,
+    pub runtime_ms: Option<i64>,
+    /// How it ended (a task state); absent while it runs.
+    pub outcome: Option<String>,
+    pub error: Option<String>,
+}

@@ -8,6 +8,7 @@
 pub mod assets;
 pub mod cookies;
 pub mod csrf;
+pub mod flower;
 pub mod headers;
 pub mod login;
 pub mod pages;

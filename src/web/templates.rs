@@ -14,6 +14,9 @@ static TEMPLATES: LazyLock<Environment<'static>> = LazyLock::new(|| {
     let mut env = Environment::new();
     let templates = [
         ("base.html", include_str!("templates/base.html")),
+        ("flower.html", include_str!("templates/flower.html")),
+        ("flower_live.html", include_str!("templates/flower_live.html")),
+        ("flower_task.html", include_str!("templates/flower_task.html")),
         ("login.html", include_str!("templates/login.html")),
         ("message.html", include_str!("templates/message.html")),
         ("session.html", include_str!("templates/session.html")),
@@ -48,6 +51,11 @@ pub fn render(name: &str, context: impl Serialize, layout: Layout<'_>) -> anyhow
         icon => Value::from_safe_string(assets::icon_url()),
     })?;
     Ok(page)
+}
+
+/// Renders template `name` with `context` alone: a part of a page that a script swaps in.
+pub fn render_fragment(name: &str, context: impl Serialize) -> anyhow::Result<String> {
+    Ok(TEMPLATES.get_template(name)?.render(context)?)
 }
 
 /// A page that only says something (a refusal, an error): `title` and `message`.

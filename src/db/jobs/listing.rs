@@ -4,7 +4,9 @@ use rusqlite::{params, Connection, OptionalExtension, Row};
 use uuid::Uuid;
 
 use super::{id_bytes, id_from_blob, rfc3339_ms};
-use crate::model::tasks::{TaskInfo, TaskPage, TaskProgress, TaskState, TaskStats, TaskTypeStats, WorkerInfo};
+use crate::model::tasks::{
+    TaskAttempt, TaskInfo, TaskPage, TaskProgress, TaskState, TaskStats, TaskTypeStats, WorkerInfo,
+};
 
 const TASK_COLUMNS: &str = "r.task_id, r.name, r.args, r.state, r.result, r.error, r.received_at, r.started_at,
      r.finished_at, r.attempts, r.max_retries, r.worker, r.progress_done, r.progress_total,
@@ -42,6 +44,27 @@ pub fn get(conn: &Connection, id: &Uuid) -> rusqlite::Result<Option<TaskInfo>> {
     ))?
     .query_row([id_bytes(id)], task_from_row)
     .optional()
+}
+
+/// Task `id`'s runs, first to last (none for an unknown id).
+pub fn attempts(conn: &Connection, id: &Uuid) -> rusqlite::Result<Vec<TaskAttempt>> {
+    let mut statement = conn.prepare_cached(
+        "SELECT attempt, worker, started_at, finished_at, outcome, error FROM job_attempts
+         WHERE task_id = ?1 ORDER BY attempt",
+    )?;
+    let rows = statement.query_map([id_bytes(id)], |row| {
+        let (started, finished): (i64, Option<i64>) = (row.get(2)?, row.get(3)?);
+        Ok(TaskAttempt {
+            attempt: row.get(0)?,
+            worker: row.get(1)?,
+            started_at: rfc3339_ms(started),
+            finished_at: finished.map(rfc3339_ms),
+            runtime_ms: finished.map(|end| (end - started).max(0)),
+            outcome: row.get(4)?,
+            error: row.get(5)?,
+        })
+    })?;
+    rows.collect()
 }
 
 /// Which tasks to list.
