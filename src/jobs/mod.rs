@@ -6,6 +6,7 @@
 //! per task type), `scheduler` and `schedule` (Celery Beat), and this file, which starts and stops
 //! a process's workers with their heartbeat and upkeep.
 
+pub mod config;
 pub mod context;
 pub mod control;
 pub mod limits;
