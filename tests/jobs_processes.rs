@@ -95,8 +95,13 @@ fn a_killed_task_without_retries_left_is_failed_not_stuck() {
     server.kill().unwrap();
     server.wait().unwrap();
     let (mut server, base, _) = start_server(&db, &[], &env);
-    let task = get_json(&format!("{base}/api/tasks/{id}"), 200);
+    // The workers recover it as they start, beside the server.
+    let task = wait_for("the recovery", || {
+        let task = get_json(&format!("{base}/api/tasks/{id}"), 200);
+        (task["state"] != "running").then_some(task)
+    });
     assert_eq!(task["state"], "failed", "{task}");
+    assert!(task["error"].as_str().unwrap().contains("stopped without finishing it"), "{task}");
     let fang_state: String = db.connect().query_row("SELECT state FROM fang_tasks", [], |row| row.get(0)).unwrap();
     assert_eq!(fang_state, "failed", "fang's row is not left in_progress");
     terminate(&mut server);
