@@ -108,6 +108,8 @@ async fn run_with_limits(
 ) -> Outcome {
     let limits = shared.limits.for_task(&claimed.name);
     let queue = shared.queue.clone();
+    // fang's backoff for this attempt, asked now: the task itself moves into its run.
+    let retry_delay_ms = i64::from(task.backoff(u32::try_from(claimed.attempt).unwrap_or(u32::MAX))) * 1000;
     let scoped = context.clone();
     let mut handle = tokio::spawn(scoped.scope(async move { task.run(&queue).await }));
     let soft = tokio::time::sleep(limits.soft);
@@ -148,8 +150,7 @@ async fn run_with_limits(
     }
     let backoff = |task_error: String| {
         let retry = claimed.attempt <= claimed.max_retries;
-        let delay_ms = i64::from(retry_delay_secs(&claimed.metadata, claimed.attempt)) * 1000;
-        Outcome::Failed { error: task_error, retry_at_ms: retry.then(|| now_ms() + delay_ms) }
+        Outcome::Failed { error: task_error, retry_at_ms: retry.then(|| now_ms() + retry_delay_ms) }
     };
     match joined {
         Some(Ok(Ok(()))) => {
@@ -162,13 +163,6 @@ async fn run_with_limits(
         }
         Some(Err(_)) | None => Outcome::Cancelled("its run was aborted".to_string()),
     }
-}
-
-/// fang's `backoff(attempt)` for the task, in seconds.
-fn retry_delay_secs(metadata: &str, attempt: i64) -> u32 {
-    serde_json::from_str::<Box<dyn AsyncRunnable>>(metadata)
-        .map(|task| task.backoff(u32::try_from(attempt).unwrap_or(u32::MAX)))
-        .unwrap_or(1)
 }
 
 fn panic_message(payload: Box<dyn std::any::Any + Send>) -> String {
