@@ -74,6 +74,9 @@ pub enum DbError {
     WritesRefused,
     #[error("the database write failed without an answer")]
     WriterFailed,
+    /// The write succeeded but the transaction it shared with others was not committed.
+    #[error("the database write was not committed: {0}")]
+    NotCommitted(String),
     /// The request asked for something the data cannot answer: an unknown genre, a malformed id.
     /// The second field says more, for example which parameter.
     #[error("{0}")]
