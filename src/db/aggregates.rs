@@ -56,16 +56,19 @@ pub fn refresh_movie(conn: &Connection, movie_id: i64) -> rusqlite::Result<(Movi
 /// Rewrites the histogram rows that differ from the ratings (of one movie, or of all);
 /// returns how many differed.
 fn fix_histogram(conn: &Connection, movie_id: Option<i64>) -> rusqlite::Result<i64> {
-    let actual = "SELECT movie_id, rating, count(*) AS count FROM ratings WHERE ?1 IS NULL OR movie_id = ?1 GROUP BY movie_id, rating";
-    let stored =
-        "SELECT movie_id, rating, count FROM movie_rating_histogram WHERE count > 0 AND (?1 IS NULL OR movie_id = ?1)";
+    // One movie's rows by its index; `?1 IS NULL OR movie_id = ?1` would read every rating
+    // even for one movie, since SQLite plans a statement once for any value.
+    let scope = if movie_id.is_some() { "movie_id = ?1" } else { "?1 IS NULL" };
+    let actual =
+        format!("SELECT movie_id, rating, count(*) AS count FROM ratings WHERE {scope} GROUP BY movie_id, rating");
+    let stored = format!("SELECT movie_id, rating, count FROM movie_rating_histogram WHERE count > 0 AND {scope}");
     let differing: i64 = conn.query_row(
         &format!("SELECT (SELECT count(*) FROM ({actual} EXCEPT {stored})) + (SELECT count(*) FROM ({stored} EXCEPT {actual}))"),
         [movie_id],
         |row| row.get(0),
     )?;
     if differing > 0 {
-        conn.execute("DELETE FROM movie_rating_histogram WHERE ?1 IS NULL OR movie_id = ?1", [movie_id])?;
+        conn.execute(&format!("DELETE FROM movie_rating_histogram WHERE {scope}"), [movie_id])?;
         conn.execute(&format!("INSERT INTO movie_rating_histogram (movie_id, rating, count) {actual}"), [movie_id])?;
     }
     Ok(differing)
