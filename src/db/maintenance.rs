@@ -1,11 +1,14 @@
 //! Background upkeep of the database while the server runs: keeping the write-ahead log small.
 //! (The top-rated prior is refreshed by a scheduled task: see `jobs::scheduler::code_schedules`.)
 
+use std::path::Path;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use rusqlite::Connection;
 use tokio::task::JoinHandle;
 
-use super::connect::BUSY_TIMEOUT_MS;
+use super::connect::{configure, BUSY_TIMEOUT_MS};
 use super::{wal, Db, DbError};
 
 /// The running upkeep tasks; [`Maintenance::stop`] ends them.
@@ -29,26 +32,62 @@ impl Maintenance {
     }
 }
 
-/// Keeps the writer's checkpoints small, and truncates the log whenever it grows past the
-/// threshold anyway (see [`wal`]).
+/// Takes checkpoints off the writer and onto a connection of the checkpointer's own, and starts
+/// the log again whenever it grows past the threshold anyway (see [`wal`]).
 async fn bound_wal(db: Db) {
-    let small_checkpoints = db.writer.on_writer("wal.autocheckpoint", |conn| {
-        conn.pragma_update(None, "wal_autocheckpoint", wal::WRITER_AUTOCHECKPOINT_PAGES).map_err(DbError::from)
-    });
-    if let Err(err) = small_checkpoints.await {
-        tracing::warn!(error = %err, "could not set the writer's checkpoint interval");
-    }
     let path = db.path().to_path_buf();
+    let checkpointer = match open_checkpointer(&path) {
+        Ok(conn) => Some(Arc::new(Mutex::new(conn))),
+        Err(err) => {
+            tracing::warn!(error = %err, "no checkpointer: the writer keeps checkpointing itself");
+            None
+        }
+    };
+    if checkpointer.is_some() {
+        let no_checkpoints = db.writer.on_writer("wal.autocheckpoint", |conn| {
+            conn.pragma_update(None, "wal_autocheckpoint", 0).map_err(DbError::from)
+        });
+        if let Err(err) = no_checkpoints.await {
+            tracing::warn!(error = %err, "could not take checkpoints off the writer");
+        }
+    }
     let busy_timeout = Duration::from_millis(BUSY_TIMEOUT_MS.into());
     let mut ticks = tokio::time::interval(wal::CHECK_INTERVAL);
     loop {
         ticks.tick().await;
-        if wal::wal_bytes(&path) <= wal::TRUNCATE_THRESHOLD_BYTES {
+        let bytes = wal::wal_bytes(&path);
+        if bytes <= wal::CHECKPOINT_THRESHOLD_BYTES {
             continue;
         }
-        match db.writer.on_writer("wal.truncate", move |conn| wal::checkpoint_truncate(conn, busy_timeout)).await {
-            Ok(truncated) => tracing::debug!(truncated, "checkpointed the write-ahead log"),
-            Err(err) => tracing::warn!(error = %err, "could not truncate the write-ahead log"),
+        // The bulk of the copy, and its sync, off the writer.
+        if let Some(conn) = &checkpointer {
+            let conn = conn.clone();
+            let copied = tokio::task::spawn_blocking(move || {
+                wal::checkpoint_passive(&conn.lock().unwrap_or_else(|poisoned| poisoned.into_inner()))
+            });
+            match copied.await {
+                Ok(Ok(())) => {}
+                Ok(Err(err)) => tracing::warn!(error = %err, "could not checkpoint the write-ahead log"),
+                Err(err) => tracing::warn!(error = %err, "the checkpoint failed"),
+            }
+        }
+        // Then, rarely, the short step that starts the log again: it copies only what was written
+        // during the copy above, and the writer waits for that.
+        if bytes > wal::RESTART_THRESHOLD_BYTES {
+            let patience = wal::restart_patience(bytes);
+            let restart = move |conn: &mut Connection| wal::checkpoint_restart(conn, patience, busy_timeout);
+            match db.writer.on_writer("wal.restart", restart).await {
+                Ok(restarted) => tracing::debug!(restarted, "started the write-ahead log again"),
+                Err(err) => tracing::warn!(error = %err, "could not start the write-ahead log again"),
+            }
         }
     }
+}
+
+/// The checkpointer's connection: the pool's settings, without the statement recorder (a
+/// checkpoint is upkeep, not a request's work).
+fn open_checkpointer(path: &Path) -> Result<Connection, DbError> {
+    let mut conn = Connection::open(path)?;
+    configure(&mut conn, false, false)?;
+    Ok(conn)
 }

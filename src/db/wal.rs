@@ -1,17 +1,27 @@
-//! Keeping the write-ahead log small.
+//! Keeping the write-ahead log small, without making writes wait for it.
 //!
-//! SQLite's automatic checkpoint copies the log into the database after a commit that takes it
-//! past `wal_autocheckpoint` pages, and the log starts again from the beginning once it is all
-//! copied and no reader still uses it. Two things go wrong under mixed load:
-//! - at SQLite's default of 1,000 pages, each checkpoint copies and syncs 4 MB inside a write,
-//!   which showed as a 35 ms tail on rating writes; the writer checkpoints every
-//!   [`WRITER_AUTOCHECKPOINT_PAGES`] instead (a 20 ms tail);
-//! - under constant reads, the moment with no reader on the log may never come, and the log
-//!   then grows without bound (102 MB in 30 s of mixed load was seen). A background task looks at
-//!   the log's size and, past [`TRUNCATE_THRESHOLD_BYTES`], runs a `TRUNCATE` checkpoint on the
-//!   writer's own connection, between two writes: it waits briefly only for readers that started
-//!   before it copied the log (new ones read the database file), and writes wait in the writer's
-//!   queue meanwhile, not in SQLite's busy loop.
+//! A checkpoint copies the log into the database file and syncs it; the log starts again from
+//! the beginning once it is all copied and no reader still uses it. Three things go wrong under
+//! mixed load:
+//! - SQLite's automatic checkpoint runs inside the commit that takes the log past
+//!   `wal_autocheckpoint` pages, on the writer's thread: every write queued behind it waits for
+//!   the copy and the sync (a 35 ms tail at the default 1,000 pages, 20 ms at 256, and 100 ms
+//!   stalls at 2,800 queued tasks a second). So the writer never checkpoints: a checkpointer with
+//!   a connection of its own runs a `PASSIVE` checkpoint whenever the log passes
+//!   [`CHECKPOINT_THRESHOLD_BYTES`]. It takes no lock a writer needs, so writes go on meanwhile.
+//! - The log starts again only when a write begins with all of it copied and no reader on it.
+//!   With writes arriving all the time, a checkpoint on another connection never catches up with
+//!   the last of them, and under constant reads the moment with no reader may never come, so the
+//!   log grows without bound (102 MB in 30 s of mixed load was seen). Past
+//!   [`RESTART_THRESHOLD_BYTES`], right after the checkpointer's copy, a `RESTART` checkpoint runs
+//!   on the writer's own connection, between two writes: it copies only what was written during
+//!   the checkpointer's copy, and at first does not wait for readers (new ones read the database
+//!   file; if an old one is still on the log, the next round tries again; see
+//!   [`restart_patience`]). Writes wait in the writer's queue meanwhile, not in SQLite's busy loop.
+//! - Truncating the log file, and growing it again, took 20 to 35 ms each time, stalling writes
+//!   behind the file system's journal: the file keeps its size up to
+//!   [`JOURNAL_SIZE_LIMIT_BYTES`] and is written over from the start.
+//! - A process that runs no checkpointer (a command-line import) keeps SQLite's automatic one.
 //!
 //! `journal_size_limit` trims the file whenever the log starts again, so its size on disk is the
 //! log's length.
@@ -23,21 +33,34 @@ use rusqlite::Connection;
 
 use super::DbError;
 
-/// The log file is cut back to this size whenever it starts again.
-pub const JOURNAL_SIZE_LIMIT_BYTES: i64 = 4 << 20;
+/// The log file is cut back to this size whenever it starts again (its space is reused below it).
+pub const JOURNAL_SIZE_LIMIT_BYTES: i64 = 32 << 20;
 
-/// Pages (of 4 KiB) after which the writer's commit checkpoints: small, so each one is short.
-pub const WRITER_AUTOCHECKPOINT_PAGES: i64 = 256;
+/// A log larger than this is copied into the database by the checkpointer: small, so each copy
+/// is short and the log keeps starting again.
+pub const CHECKPOINT_THRESHOLD_BYTES: u64 = 1 << 20;
 
-/// A log file larger than this has not been starting again on its own: it is truncated.
-pub const TRUNCATE_THRESHOLD_BYTES: u64 = 8 << 20;
+/// A log file larger than this has not been starting again on its own: it is started again.
+/// Large, so that the writer waits for this rarely.
+pub const RESTART_THRESHOLD_BYTES: u64 = 16 << 20;
 
-/// How often the log's size is looked at.
-pub const CHECK_INTERVAL: Duration = Duration::from_millis(250);
+/// How often the log's size is looked at (a `stat` of the file).
+pub const CHECK_INTERVAL: Duration = Duration::from_millis(50);
 
-/// How long the truncating step waits for readers that still use the log. Reads take a few
-/// milliseconds; a longer wait would only hold up the writes queued behind it.
-const TRUNCATE_BUSY_TIMEOUT: Duration = Duration::from_millis(20);
+/// How long the restarting step waits for readers that still use the log. At first not at all,
+/// since the writes queued behind it would wait as long, and the next round tries again; but a
+/// log twice past the threshold has met old readers every time, so then it waits this long (reads
+/// take a few milliseconds).
+const RESTART_PATIENCE: Duration = Duration::from_millis(20);
+
+/// How long to wait for readers when starting a log of `bytes` again (see [`RESTART_PATIENCE`]).
+pub fn restart_patience(bytes: u64) -> Duration {
+    if bytes > 2 * RESTART_THRESHOLD_BYTES {
+        RESTART_PATIENCE
+    } else {
+        Duration::ZERO
+    }
+}
 
 /// The path of the log beside a database file.
 pub fn wal_path(db_path: &Path) -> PathBuf {
@@ -51,11 +74,23 @@ pub fn wal_bytes(db_path: &Path) -> u64 {
     std::fs::metadata(wal_path(db_path)).map_or(0, |metadata| metadata.len())
 }
 
-/// On the writer's connection: copies the log into the database and truncates it, waiting
-/// briefly for readers. Returns whether it got through; if not, the next round tries again.
-pub fn checkpoint_truncate(conn: &Connection, restore_busy_timeout: Duration) -> Result<bool, DbError> {
-    conn.busy_timeout(TRUNCATE_BUSY_TIMEOUT)?;
-    let outcome = conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |row| row.get::<_, i64>(0));
+/// On the checkpointer's own connection: copies what it can of the log into the database,
+/// waiting for no one.
+pub fn checkpoint_passive(conn: &Connection) -> Result<(), DbError> {
+    conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()))?;
+    Ok(())
+}
+
+/// On the writer's connection: copies the rest of the log into the database and starts it again,
+/// once no reader still uses it, waiting for them up to `patience`. Returns whether it got
+/// through; if not, the next round tries again.
+pub fn checkpoint_restart(
+    conn: &Connection,
+    patience: Duration,
+    restore_busy_timeout: Duration,
+) -> Result<bool, DbError> {
+    conn.busy_timeout(patience)?;
+    let outcome = conn.query_row("PRAGMA wal_checkpoint(RESTART)", [], |row| row.get::<_, i64>(0));
     conn.busy_timeout(restore_busy_timeout)?;
     match outcome {
         Ok(busy) => Ok(busy == 0),
