@@ -17,6 +17,7 @@ pub mod schedule;
 pub mod scheduler;
 pub mod submit;
 pub mod tasks;
+pub mod waiting;
 pub mod worker;
 
 use std::sync::Arc;

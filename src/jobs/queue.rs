@@ -5,8 +5,7 @@
 //! ours for SQLite's write lock; going through our writer keeps one queue of writes per process.
 //! Its claim is replaced by our atomic one (see `db::jobs::queue`).
 
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::sync::Arc;
 
 use fang::{AsyncQueueError, AsyncQueueable, AsyncRunnable, FangTaskState, Scheduled, Task};
 use ring::digest::{digest, SHA256};
@@ -17,17 +16,14 @@ use crate::db::jobs::fang_rows::{self, FangRow, Selection};
 use crate::db::jobs::queue::{self as store, NewTask};
 use crate::db::jobs::{now_ms, queue::Claimed};
 use crate::db::{Db, DbError};
-
-/// How long a count of the waiting tasks is reused before it is taken again.
-const WAITING_COUNT_AGE: Duration = Duration::from_millis(250);
+use crate::jobs::waiting::WaitingCount;
 
 /// The queue handle: cheap to clone; every clone wakes the same workers.
 #[derive(Clone)]
 pub struct JobQueue {
     db: Db,
     wake: Arc<Notify>,
-    /// The waiting tasks as last counted, and when, plus what this process queued since.
-    waiting: Arc<Mutex<Option<(Instant, i64)>>>,
+    waiting: WaitingCount,
 }
 
 /// When and why a task is queued.
@@ -41,7 +37,7 @@ pub struct Enqueue {
 
 impl JobQueue {
     pub fn new(db: Db) -> Self {
-        Self { db, wake: Arc::new(Notify::new()), waiting: Arc::new(Mutex::new(None)) }
+        Self { db, wake: Arc::new(Notify::new()), waiting: WaitingCount::default() }
     }
 
     pub fn db(&self) -> &Db {
@@ -65,30 +61,13 @@ impl JobQueue {
             })
             .await?;
         self.wake.notify_one();
-        if let Some((_, count)) = self.waiting.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).as_mut() {
-            *count += 1;
-        }
+        self.waiting.add_one();
         Ok(id)
     }
 
-    /// How many tasks wait, counted at most every quarter second (a count reads the whole
-    /// queue's index; queuing should not pay for it each time), plus those queued here since.
+    /// How many tasks wait (see [`WaitingCount`]).
     pub async fn waiting(&self) -> Result<i64, DbError> {
-        if let Some((at, count)) = *self.waiting.lock().unwrap_or_else(|poisoned| poisoned.into_inner()) {
-            if at.elapsed() < WAITING_COUNT_AGE {
-                return Ok(count);
-            }
-        }
-        let count = self
-            .db
-            .run("jobs.count_waiting", |conn| {
-                conn.prepare_cached("SELECT count(*) FROM fang_tasks WHERE state IN ('new', 'retried')")?
-                    .query_row([], |row| row.get(0))
-                    .map_err(DbError::from)
-            })
-            .await?;
-        *self.waiting.lock().unwrap_or_else(|poisoned| poisoned.into_inner()) = Some((Instant::now(), count));
-        Ok(count)
+        self.waiting.get(&self.db).await
     }
 
     /// Resolves when a task is queued in this process (or [`JobQueue::wake_all`] is called).
@@ -115,7 +94,8 @@ impl JobQueue {
         self.db
             .run("jobs.has_due", |conn| {
                 conn.prepare_cached(
-                    "SELECT EXISTS (SELECT 1 FROM fang_tasks WHERE state IN ('new', 'retried') AND scheduled_at <= ?1)",
+                    "SELECT EXISTS (SELECT 1 FROM fang_tasks INDEXED BY fang_tasks_due
+                     WHERE state IN ('new', 'retried') AND scheduled_at <= ?1)",
                 )?
                 .query_row([now_ms().div_euclid(1000)], |row| row.get(0))
                 .map_err(DbError::from)
@@ -136,7 +116,9 @@ pub fn new_task(task: &dyn AsyncRunnable, when: Enqueue) -> Result<NewTask, DbEr
     let metadata = metadata.to_string();
     let uniq_hash = task.uniq().then(|| hex(digest(&SHA256, metadata.as_bytes()).as_ref()));
     Ok(NewTask {
-        id: Uuid::new_v4(),
+        // Time-ordered: each new id goes at the end of the two tables' primary keys, where a
+        // random one would dirty a page anywhere in them (most of what each enqueue wrote).
+        id: Uuid::now_v7(),
         name,
         metadata,
         args: serde_json::Value::Object(args).to_string(),
