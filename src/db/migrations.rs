@@ -18,6 +18,7 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
     (7, "0007_list_order_indexes", include_str!("../../migrations/0007_list_order_indexes.sql")),
     (8, "0008_jobs", include_str!("../../migrations/0008_jobs.sql")),
     (9, "0009_web_sessions", include_str!("../../migrations/0009_web_sessions.sql")),
+    (10, "0010_recommendations", include_str!("../../migrations/0010_recommendations.sql")),
 ];
 
 /// The newest schema version this binary knows.
