@@ -13,8 +13,12 @@ fn app(data: Option<&std::path::Path>) -> TestApp {
     spawn_app_with(data, |serve| serve.admin_token = Some(movielens::config::Secret(TOKEN.to_string())))
 }
 
-/// Queues a build with `args` and waits for it to end; returns the task.
-fn build(app: &TestApp, args: Value) -> Value {
+/// Queues a build with `args` (without the evaluation unless asked: it is a second build) and
+/// waits for it to end; returns the task.
+fn build(app: &TestApp, mut args: Value) -> Value {
+    if args.get("evaluate").is_none() {
+        args["evaluate"] = false.into();
+    }
     let (status, body) =
         post_json(&app.url("/api/tasks"), TOKEN, &json!({"name": "recommendations.build", "args": args}));
     assert_eq!(status, 202, "{body}");
@@ -49,7 +53,7 @@ fn every_recommendation_endpoint_answers_503_with_retry_after_and_the_task_to_ru
 #[test]
 fn a_build_reports_its_progress_in_movies_and_then_every_endpoint_answers_from_its_model() {
     let app = app(None);
-    let task = build(&app, json!({}));
+    let task = build(&app, json!({"evaluate": true}));
     assert_eq!(task["state"], "succeeded", "{task}");
     let movies = app.db.count("movies");
     assert_eq!(task["progress"]["total"], movies, "{task}");
