@@ -17,6 +17,7 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Import(import_config) => import(&cli.db, &import_config),
         Command::Generate(generate_config) => generate(&generate_config),
         Command::Worker(worker_config) => worker(&cli.db, &worker_config),
+        Command::Recommend(command) => recommend(&cli.db, &command),
         Command::Openapi => {
             println!("{}", crate::api::spec_json());
             Ok(())
@@ -110,6 +111,16 @@ fn import(db_config: &DbConfig, config: &ImportConfig) -> anyhow::Result<()> {
     };
     println!("{summary}");
     Ok(())
+}
+
+/// `recommend build|evaluate` on every core (or `--threads`).
+fn recommend(db_config: &DbConfig, command: &crate::recommend::options::RecommendCommand) -> anyhow::Result<()> {
+    use crate::recommend::{command, options::RecommendCommand};
+    let db = Db::open(db_config).with_context(|| format!("opening the database {}", db_config.path.display()))?;
+    match command {
+        RecommendCommand::Build(args) => command::build(db, args),
+        RecommendCommand::Evaluate(args) => command::evaluate(db, args),
+    }
 }
 
 fn generate(config: &GenerateConfig) -> anyhow::Result<()> {

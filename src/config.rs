@@ -76,6 +76,9 @@ pub enum Command {
     Worker(WorkerConfig),
     /// Print the OpenAPI specification as JSON.
     Openapi,
+    /// Build or evaluate the item-item recommendation model.
+    #[command(subcommand)]
+    Recommend(crate::recommend::options::RecommendCommand),
 }
 
 #[derive(Debug, Clone, Args)]
@@ -201,6 +204,11 @@ pub struct ServeConfig {
     #[arg(long, env = "MOVIELENS_PRIOR_REFRESH", default_value_t = 180, value_parser = clap::value_parser!(u64).range(1..))]
     pub prior_refresh_secs: u64,
 
+    /// Seconds between runs of the `recommendations_refresh` schedule, which rebuilds the
+    /// recommendation model when the data changed since the current one.
+    #[arg(long, env = "MOVIELENS_RECOMMENDATIONS_EVERY", default_value_t = 3600, value_parser = clap::value_parser!(u64).range(1..))]
+    pub recommendations_every_secs: u64,
+
     /// Serve an existing database without writing to it (e.g. on a read-only disk): no migration,
     /// no initial import, and writes answer 503.
     #[arg(long, env = "MOVIELENS_READ_ONLY")]
@@ -228,6 +236,7 @@ impl ServeConfig {
             admin_token: None,
             shutdown_grace_secs: 10,
             prior_refresh_secs: 180,
+            recommendations_every_secs: 3600,
             read_only: false,
             no_worker: false,
             jobs: JobsConfig::default(),

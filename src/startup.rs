@@ -37,6 +37,7 @@ pub struct Application {
     public_url: Option<String>,
     shutdown_grace: Duration,
     prior_refresh: Duration,
+    recommendations_every: Duration,
     jobs: Jobs,
     /// The workers' settings; `None` when this process runs none (`--no-worker`, read-only).
     workers: Option<JobSettings>,
@@ -102,6 +103,7 @@ impl Application {
             public_url: serve.public_url.clone(),
             shutdown_grace: Duration::from_secs(serve.shutdown_grace_secs),
             prior_refresh: Duration::from_secs(serve.prior_refresh_secs),
+            recommendations_every: Duration::from_secs(serve.recommendations_every_secs),
             jobs,
             workers,
             scheduler,
@@ -128,7 +130,9 @@ impl Application {
             self.sessions,
         );
         let maintenance = Maintenance::start(&self.db);
-        let beat = self.scheduler.then(|| Beat::start(self.jobs.clone(), code_schedules(self.prior_refresh)));
+        let mut schedules = code_schedules(self.prior_refresh);
+        schedules.push(crate::jobs::tasks::recommendations::schedule(self.recommendations_every));
+        let beat = self.scheduler.then(|| Beat::start(self.jobs.clone(), schedules));
         let workers = self
             .workers
             .as_ref()

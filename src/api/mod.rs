@@ -17,6 +17,7 @@ pub mod movies;
 pub mod operations;
 pub mod pagination;
 pub mod ratings;
+pub mod recommendations;
 pub mod request_id;
 pub mod routes;
 pub mod schedules;
@@ -47,6 +48,9 @@ pub enum ApiTags {
     Users,
     /// Half-star ratings. Writes need the admin token.
     Ratings,
+    /// Similar movies and picks per user from the item-item model that the
+    /// `recommendations.build` task computes in the background.
+    Recommendations,
     /// Free-text tags users applied to movies.
     Tags,
     /// IMDb and TMDB ids of movies.
@@ -107,6 +111,7 @@ pub type Apis = (
     lab::performance::PerformanceLabApi,
     genres::GenresApi,
     users::UsersApi,
+    recommendations::RecommendationsApi,
     ratings::RatingsApi,
     links::LinksApi,
     health::HealthApi,
@@ -138,6 +143,7 @@ pub fn service(db: Db, auth: AdminAuth, cache: Cache, jobs: Jobs, web: SessionCo
         lab::performance::PerformanceLabApi { db: db.clone() },
         genres::GenresApi { db: db.clone() },
         users::UsersApi { db: db.clone() },
+        recommendations::RecommendationsApi { db: db.clone() },
         ratings::RatingsApi { db: db.clone(), auth: auth.clone() },
         links::LinksApi { db },
         health,

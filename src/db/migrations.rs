@@ -19,6 +19,7 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
     (8, "0008_jobs", include_str!("../../migrations/0008_jobs.sql")),
     (9, "0009_web_sessions", include_str!("../../migrations/0009_web_sessions.sql")),
     (10, "0010_job_queue_due_index", include_str!("../../migrations/0010_job_queue_due_index.sql")),
+    (11, "0011_recommendations", include_str!("../../migrations/0011_recommendations.sql")),
 ];
 
 /// The newest schema version this binary knows.

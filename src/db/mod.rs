@@ -18,6 +18,7 @@ pub mod movies;
 pub mod pool_stats;
 pub mod profiles;
 pub mod ratings;
+pub mod recommendations;
 pub mod scores;
 pub mod statements;
 pub mod wal;

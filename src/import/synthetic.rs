@@ -1,5 +1,9 @@
 //! The random model behind the generator: movies with popularity and quality, users with
 //! activity and taste. Each file draws from its own seeded stream, so files are independent.
+//!
+//! A user's taste is latent genre preferences (one or two favourite genres): most of the movies
+//! they rate come from those genres, and they rate them higher. So movies of a genre are rated
+//! by the same people, and item-item neighbours share genres as in the real data.
 
 use std::io::{self, Write};
 
@@ -149,10 +153,18 @@ const TAGS: &[&str] = &[
 const FIRST_RATING_AT: i64 = 828_124_615;
 const LAST_RATING_AT: i64 = 1_537_799_250;
 
+/// The share of a user's draws taken from their favourite genres.
+const TASTE_SHARE: f64 = 0.93;
+/// How much higher a user rates a movie of a favourite genre, and lower one of none.
+const TASTE_LIFT: f64 = 0.5;
+const TASTE_DROP: f64 = 0.25;
+
 struct Movie {
     id: u32,
     title: String,
     genres: String,
+    /// Bit `i` set when the movie has `GENRES[i]`.
+    genre_mask: u32,
     /// The mean rating this movie tends toward.
     quality: f64,
 }
@@ -162,6 +174,8 @@ pub struct Catalogue<'c> {
     movies: Vec<Movie>,
     /// Cumulative popularity weights, one per movie, for drawing which movie a user rates.
     popularity: Vec<f64>,
+    /// Per genre: its movies and their cumulative popularity weights.
+    by_genre: Vec<(Vec<usize>, Vec<f64>)>,
 }
 
 fn normal(rng: &mut Rng) -> f64 {
@@ -202,9 +216,23 @@ fn title(rng: &mut Rng) -> String {
     format!("{base} ({year})")
 }
 
-fn genres(rng: &mut Rng) -> String {
+/// A genre index drawn by the genres' weights.
+fn weighted_genre(rng: &mut Rng) -> usize {
+    let total: u32 = GENRES.iter().map(|(_, weight)| weight).sum();
+    let mut draw = rng.u32(..total);
+    for (index, (_, weight)) in GENRES.iter().enumerate() {
+        if draw < *weight {
+            return index;
+        }
+        draw -= weight;
+    }
+    GENRES.len() - 1
+}
+
+/// The movie's genres as MovieLens writes them, and as a bit mask.
+fn genres(rng: &mut Rng) -> (String, u32) {
     if rng.u32(..1000) < 4 {
-        return NO_GENRES.to_string();
+        return (NO_GENRES.to_string(), 0);
     }
     let count = match rng.u32(..100) {
         0..=34 => 1,
@@ -212,23 +240,13 @@ fn genres(rng: &mut Rng) -> String {
         70..=89 => 3,
         _ => 4,
     };
-    let total: u32 = GENRES.iter().map(|(_, weight)| weight).sum();
-    let mut chosen: Vec<&str> = Vec::with_capacity(count);
-    while chosen.len() < count {
-        let mut draw = rng.u32(..total);
-        for (name, weight) in GENRES {
-            if draw < weight {
-                if !chosen.contains(&name) {
-                    chosen.push(name);
-                }
-                break;
-            }
-            draw -= weight;
-        }
+    let mut mask = 0u32;
+    while mask.count_ones() < count {
+        mask |= 1 << weighted_genre(rng);
     }
-    // MovieLens lists a movie's genres alphabetically.
-    chosen.sort_unstable();
-    chosen.join("|")
+    // MovieLens lists a movie's genres alphabetically, as GENRES is.
+    let chosen: Vec<&str> = (0..GENRES.len()).filter(|index| mask & (1 << index) != 0).map(|i| GENRES[i].0).collect();
+    (chosen.join("|"), mask)
 }
 
 /// Splits `total` into `parts` shares with a heavy tail (log-normal weights): a few big users,
@@ -269,9 +287,32 @@ impl<'c> Catalogue<'c> {
             popularity.push(cumulative);
             let acclaim = 0.5 * (-(rank as f64) / (count as f64 * 0.05)).exp();
             let quality = 3.2 + acclaim + 0.45 * normal(&mut rng);
-            movies.push(Movie { id, title: title(&mut rng), genres: genres(&mut rng), quality });
+            let title = title(&mut rng);
+            let (genres, genre_mask) = genres(&mut rng);
+            movies.push(Movie { id, title, genres, genre_mask, quality });
         }
-        Self { config, movies, popularity }
+        let mut by_genre: Vec<(Vec<usize>, Vec<f64>)> = vec![(Vec::new(), Vec::new()); GENRES.len()];
+        for (index, &rank) in ranks.iter().enumerate() {
+            for (genre, (members, cumulative)) in by_genre.iter_mut().enumerate() {
+                if movies[index].genre_mask & (1 << genre) != 0 {
+                    members.push(index);
+                    cumulative.push(cumulative.last().copied().unwrap_or(0.0) + 1.0 / (rank as f64 + 50.0));
+                }
+            }
+        }
+        Self { config, movies, popularity, by_genre }
+    }
+
+    /// A movie a user with favourite genres `favourites` rates next: most often a
+    /// popular one of a favourite genre, otherwise a popular one of any.
+    fn tasteful_movie(&self, rng: &mut Rng, favourites: &[usize]) -> usize {
+        if favourites.is_empty() || rng.f64() >= TASTE_SHARE {
+            return self.popular_movie(rng);
+        }
+        let (members, cumulative) = &self.by_genre[favourites[rng.usize(..favourites.len())]];
+        let Some(&total) = cumulative.last() else { return self.popular_movie(rng) };
+        let draw = rng.f64() * total;
+        members[cumulative.partition_point(|&c| c <= draw).min(members.len() - 1)]
     }
 
     fn popular_movie(&self, rng: &mut Rng) -> usize {
@@ -315,6 +356,11 @@ impl<'c> Catalogue<'c> {
         for (user, &share) in (1u32..).zip(&shares) {
             let share = share as usize;
             chosen.clear();
+            let mut favourites = vec![weighted_genre(&mut rng)];
+            if rng.u32(..10) < 3 {
+                favourites.push(weighted_genre(&mut rng));
+            }
+            let liked = favourites.iter().fold(0u32, |mask, &genre| mask | 1 << genre);
             if share * 2 > movie_count {
                 // A user who rates most movies: take a random subset directly.
                 let mut all: Vec<usize> = (0..movie_count).collect();
@@ -322,7 +368,11 @@ impl<'c> Catalogue<'c> {
                 chosen.extend_from_slice(&all[..share]);
             } else {
                 while chosen.len() < share {
-                    let movie = self.popular_movie(&mut rng);
+                    let mut movie = self.tasteful_movie(&mut rng, &favourites);
+                    // A favourite genre rated through: any movie instead, so the loop ends.
+                    if rated_by[movie] == user {
+                        movie = self.popular_movie(&mut rng);
+                    }
                     if rated_by[movie] != user {
                         rated_by[movie] = user;
                         chosen.push(movie);
@@ -333,7 +383,8 @@ impl<'c> Catalogue<'c> {
             let taste = 0.35 * normal(&mut rng);
             let (first, span) = activity_window(&mut rng);
             for &movie in &chosen {
-                let score = self.movies[movie].quality + taste + 0.85 * normal(&mut rng);
+                let fit = if self.movies[movie].genre_mask & liked != 0 { TASTE_LIFT } else { -TASTE_DROP };
+                let score = self.movies[movie].quality + taste + fit + 0.85 * normal(&mut rng);
                 let rating = half_star(&mut rng, score);
                 let timestamp = first + rng.i64(0..=span);
                 writeln!(out, "{user},{},{rating:.1},{timestamp}", self.movies[movie].id)?;

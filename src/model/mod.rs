@@ -9,6 +9,7 @@ pub mod movies;
 pub mod periodic_tasks;
 pub mod pool;
 pub mod ratings;
+pub mod recommendations;
 pub mod schedules;
 pub mod stats;
 pub mod tasks;

@@ -55,7 +55,9 @@ impl AsyncRunnable for ImportDataset {
         let (read, total) = bytes.get();
         let _ = context.progress(read as i64, total as i64).await;
         let summary = loaded.map_err(failed)?;
+        let recommendations = super::recommendations::queue_build(context.db()).await.ok();
         context.set_result(json!({
+            "recommendations_task": recommendations.map(|id| id.to_string()),
             "source": summary.source,
             "movies": summary.movies,
             "genres": summary.genres,

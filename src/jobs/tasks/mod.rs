@@ -4,6 +4,7 @@
 pub mod import_dataset;
 pub mod movie_stats;
 pub mod noop;
+pub mod recommendations;
 pub mod upkeep;
 pub mod user_profile;
 
@@ -90,6 +91,12 @@ pub const KINDS: &[TaskKind] = &[
     kind::<import_dataset::ImportDataset>(
         "import_dataset",
         "Imports a MovieLens folder or zip on the server, with progress. Args: path, replace.",
+    ),
+    kind::<recommendations::BuildRecommendations>(
+        "recommendations.build",
+        "Builds the item-item recommendation model and makes it current, with progress in movies; skipped when the \
+         current model has the same parameters and data. Args: neighbours, score_neighbours, min_co_raters, normalization, \
+         max_user_ratings, threads, evaluate, force.",
     ),
     kind::<noop::Noop>(
         "noop",

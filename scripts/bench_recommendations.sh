@@ -1,0 +1,150 @@
+#!/usr/bin/env bash
+# Recommendation benchmarks, with a release build.
+#
+#   scripts/bench_recommendations.sh [--seconds N] [--big DB]
+#
+# 1. ml-latest-small: `recommend build` on every core (wall time, peak RSS) and the held-out
+#    evaluation of binary and centred cosine, and of the per-user cap (1000, 300, no cap).
+# 2. demo data (`generate` with the default shape): the evaluation, and the share of top-10
+#    neighbours sharing a genre with their movie against random pairs.
+# 3. serving on ml-latest-small: wrk on /api/health, /api/movies/{id}/similar and
+#    /api/users/{id}/recommendations in the same run.
+# 4. with --big DB (a COPY of an ml-25m-shaped database: it is migrated and written): the
+#    build's wall time and peak RSS on every core, then a build by the task (1 thread) while wrk
+#    reads GET /api/movies/1, and the serving p99 of both endpoints after it.
+#
+# Targets are printed on `target` lines with `met` or `MISSED`. Needs wrk, python3, GNU time
+# (/usr/bin/time), the real data at ../shared/movielens/ml-latest-small. Loopback only.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+source "$root/scripts/bench_lib.sh"
+binary=$root/target/release/movielens
+seconds=${BENCH_SECONDS:-8}
+big=
+while [ $# -gt 0 ]; do
+    case $1 in
+        --seconds) seconds=$2; shift 2 ;;
+        --big) big=$2; shift 2 ;;
+        *) echo "usage: $0 [--seconds N] [--big DB]" >&2; exit 2 ;;
+    esac
+done
+data=$root/../shared/movielens/ml-latest-small
+[ -x "$binary" ] || { echo "build first: cargo build --release" >&2; exit 1; }
+command -v wrk >/dev/null || { echo "install wrk: apt-get install wrk" >&2; exit 1; }
+[ -x /usr/bin/time ] || { echo "install GNU time: apt-get install time" >&2; exit 1; }
+[ -f "$data/ratings.csv" ] || { echo "the real data is not at $data" >&2; exit 1; }
+
+work=$(mktemp -d -t movielens-recs.XXXXXX)
+server=
+cleanup() {
+    [ -z "$server" ] || kill "$server" 2>/dev/null || true
+    wait 2>/dev/null || true
+    rm -rf "$work"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+export MOVIELENS_ADMIN_TOKEN=bench-recs-token
+target() { # NAME FIGURE LIMIT UNIT [ge]: met when FIGURE <= LIMIT (>= with "ge")
+    awk -v name="$1" -v figure="$2" -v limit="$3" -v unit="$4" -v ge="${5:-}" 'BEGIN {
+        ok = ge == "ge" ? figure + 0 >= limit + 0 : figure + 0 <= limit + 0
+        printf "target  %-52s %10.3f %-4s (limit %s %s %s)  %s\n", name, figure, unit, ge == "ge" ? ">=" : "<=", limit, unit, ok ? "met" : "MISSED" }'
+}
+ms() { awk -v v="$1" 'BEGIN { print (v ~ /ms$/) ? v + 0 : (v ~ /us$/) ? v / 1000 : v * 1000 }'; }
+# timed LOG COMMAND...: runs it under GNU time; prints "seconds peak_MB"
+timed() {
+    local log=$1; shift
+    /usr/bin/time -f '%e %M' -o "$log.time" "$@" >"$log" 2>&1
+    awk '{ printf "%s %.0f\n", $1, $2 / 1024 }' "$log.time"
+}
+figure() { awk -v row="$2" -v col="$3" '$1 == row { print $col }' "$1"; }
+genre_share() { # DB: share of top-10 neighbours sharing a genre, and of random pairs
+    python3 - "$1" <<'PY'
+import random, sqlite3, sys
+db = sqlite3.connect(sys.argv[1])
+genres = {}
+for movie, genre in db.execute("SELECT movie_id, genre_id FROM movie_genres"):
+    genres.setdefault(movie, set()).add(genre)
+pairs = db.execute("""SELECT movie_id, neighbour_id FROM recommendation_neighbours
+    WHERE rank <= 10 AND model_id = (SELECT model_id FROM recommendation_current)""").fetchall()
+near = sum(bool(genres.get(a, set()) & genres.get(b, set())) for a, b in pairs) / len(pairs)
+movies = sorted({a for a, _ in pairs})
+rng = random.Random(1)
+sample = [(rng.choice(movies), rng.choice(movies)) for _ in range(100000)]
+sample = [(a, b) for a, b in sample if a != b]
+rand = sum(bool(genres.get(a, set()) & genres.get(b, set())) for a, b in sample) / len(sample)
+print(f"{near:.4f} {rand:.4f}")
+PY
+}
+
+echo "importing ml-latest-small..."
+"$binary" --db "$work/small.db" import "$data" >/dev/null
+
+echo
+echo "== 1. ml-latest-small: build on every core ($(nproc) cores)"
+read -r secs peak < <(timed "$work/build.log" "$binary" --db "$work/small.db" recommend build)
+cat "$work/build.log"
+echo "  wall ${secs} s, peak RSS ${peak} MB"
+target "build time, ml-latest-small (with its evaluation)" "$secs" 3 s
+for variant in "binary 1000" "centred 1000" "binary 300" "binary 100000"; do
+    read -r normalization cap <<<"$variant"
+    "$binary" --db "$work/small.db" recommend evaluate --normalization "$normalization" --max-user-ratings "$cap" >"$work/eval.txt"
+    echo "  -- $normalization, at most $cap ratings a user"
+    sed 's/^/     /' "$work/eval.txt"
+done
+"$binary" --db "$work/small.db" recommend evaluate >"$work/eval.txt"
+model_hr=$(figure "$work/eval.txt" model 2); pop_hr=$(figure "$work/eval.txt" popularity 2)
+model_ndcg=$(figure "$work/eval.txt" model 3); pop_ndcg=$(figure "$work/eval.txt" popularity 3); damped_ndcg=$(figure "$work/eval.txt" damped-mean 3)
+target "HR@10 over popularity's, ml-latest-small" "$(awk -v a="$model_hr" -v b="$pop_hr" 'BEGIN { print a / b }')" 1.5 x ge
+target "NDCG@10 minus the best baseline's" "$(awk -v a="$model_ndcg" -v b="$pop_ndcg" -v c="$damped_ndcg" 'BEGIN { print a - (b > c ? b : c) }')" 0 "" ge
+
+echo
+echo "== 2. demo data (generate, default shape)"
+"$binary" generate --out "$work/demo" >/dev/null
+"$binary" --db "$work/demo.db" import "$work/demo" >/dev/null
+"$binary" --db "$work/demo.db" recommend build --evaluate true | sed 's/^/  /'
+read -r near rand < <(genre_share "$work/demo.db")
+echo "  top-10 neighbours sharing a genre: $near; random pairs: $rand"
+target "genre sharing, neighbours over random pairs" "$(awk -v a="$near" -v b="$rand" 'BEGIN { print a / b }')" 2 x ge
+read -r near rand < <(genre_share "$work/small.db")
+echo "  (ml-latest-small for comparison: neighbours $near, random pairs $rand)"
+
+echo
+echo "== 3. serving on ml-latest-small (wrk -t2 -c16, ${seconds} s each)"
+start_server "$work/small.db" "$work/serve.log"
+base="http://127.0.0.1:$port"
+{
+    measure health "$base/api/health" "$seconds"
+    measure similar "$base/api/movies/1/similar" "$seconds"
+    measure recommendations "$base/api/users/1/recommendations" "$seconds"
+} >"$work/serve.tsv"
+awk -F'\t' '{ printf "  %-16s %10s requests/s  p50 %8s  p99 %8s  non-2xx %s\n", $1, $2, $3, $4, $5 }' "$work/serve.tsv"
+health=$(awk -F'\t' '$1 == "health" { print $2 }' "$work/serve.tsv")
+for label in similar recommendations; do
+    rps=$(awk -F'\t' -v l="$label" '$1 == l { print $2 }' "$work/serve.tsv")
+    target "$label throughput as a share of health's" "$(awk -v a="$rps" -v b="$health" 'BEGIN { print 100 * a / b }')" 25 % ge
+done
+stop_server
+
+[ -n "$big" ] || { echo; echo "(no --big DB: the 25M measurements are skipped)"; exit 0; }
+echo
+echo "== 4. $big: build on every core"
+read -r secs peak < <(timed "$work/big-build.log" "$binary" --db "$big" recommend build)
+cat "$work/big-build.log"
+echo "  wall ${secs} s, peak RSS ${peak} MB"
+target "build time, 25M" "$secs" 900 s
+target "build peak RSS, 25M" "$peak" 2048 MB
+start_server "$big" "$work/big.log"
+base="http://127.0.0.1:$port"
+measure "movie, idle" "$base/api/movies/1" "$seconds" >"$work/big.tsv"
+curl -s -X POST -H "Authorization: Bearer $MOVIELENS_ADMIN_TOKEN" -H 'Content-Type: application/json' \
+    -d '{"name": "recommendations.build", "args": {"force": true}}' "$base/api/tasks" >/dev/null
+measure "movie, during the build" "$base/api/movies/1" "$seconds" >>"$work/big.tsv"
+measure similar "$base/api/movies/1/similar" "$seconds" >>"$work/big.tsv"
+measure recommendations "$base/api/users/1/recommendations" "$seconds" >>"$work/big.tsv"
+awk -F'\t' '{ printf "  %-24s %10s requests/s  p50 %8s  p99 %8s  non-2xx %s\n", $1, $2, $3, $4, $5 }' "$work/big.tsv"
+p99() { ms "$(awk -F'\t' -v l="$1" '$1 == l { print $4 }' "$work/big.tsv")"; }
+target "GET /api/movies/1 p99 during a build, 25M" "$(p99 "movie, during the build")" 20 ms
+target "similar p99, 25M" "$(p99 similar)" 10 ms
+target "recommendations p99, 25M" "$(p99 recommendations)" 10 ms
+stop_server
