@@ -83,7 +83,15 @@ fn a_window_in_which_no_span_ran_answers_with_an_svg_that_says_so() {
 #[test]
 fn out_of_range_or_malformed_capture_parameters_are_400s_in_the_error_shape() {
     let (mut child, url, _db) = serve(&[]);
-    for query in ["seconds=0", "seconds=61", "seconds=-1", "seconds=ten", "seconds=99999999999", "format=png", "seconds=1&seconds=2"] {
+    for query in [
+        "seconds=0",
+        "seconds=61",
+        "seconds=-1",
+        "seconds=ten",
+        "seconds=99999999999",
+        "format=png",
+        "seconds=1&seconds=2",
+    ] {
         let (status, _, body) = admin_get(&format!("{url}/api/profiling/flamegraph?{query}"));
         assert_eq!(status, 400, "{query}: {body}");
         let error: serde_json::Value = serde_json::from_str(&body).unwrap_or_else(|_| panic!("{query}: {body}"));
@@ -115,8 +123,12 @@ fn every_profiling_route_refuses_a_missing_or_wrong_token_and_profile_is_ignored
 #[test]
 fn an_admins_profile_request_answers_with_its_own_span_tree_and_timings() {
     let (mut child, url, _db) = serve(&[]);
-    let (status, headers, body) =
-        send("GET", &format!("{url}/api/movies?page_size=3&profile=true&page=2"), &[("Authorization", &bearer())], None);
+    let (status, headers, body) = send(
+        "GET",
+        &format!("{url}/api/movies?page_size=3&profile=true&page=2"),
+        &[("Authorization", &bearer())],
+        None,
+    );
     assert_eq!(status, 200, "{body}");
     let profile: serde_json::Value = serde_json::from_str(&body).unwrap();
     assert_eq!(profile["request_id"], headers["x-request-id"].to_str().unwrap());
@@ -135,7 +147,8 @@ fn an_admins_profile_request_answers_with_its_own_span_tree_and_timings() {
         assert!(own <= busy, "{span}");
     }
     // The same request without `profile` is an ordinary page.
-    let (status, _, body) = send("GET", &format!("{url}/api/movies?page_size=3&page=2"), &[("Authorization", &bearer())], None);
+    let (status, _, body) =
+        send("GET", &format!("{url}/api/movies?page_size=3&page=2"), &[("Authorization", &bearer())], None);
     assert_eq!(status, 200);
     assert!(serde_json::from_str::<serde_json::Value>(&body).unwrap()["results"].is_array(), "{body}");
     terminate(&mut child);

@@ -46,7 +46,8 @@ fn flamegraph_refuses_a_missing_file_and_one_without_stacks_with_a_clear_error()
 #[test]
 fn flame_refuses_a_file_it_cannot_create_before_serving() {
     let db = common::TempDb::new();
-    let output = movielens(&["--db", db.arg(), "serve", "--bind", "127.0.0.1:0", "--flame", "/nonexistent-dir/run.folded"]);
+    let output =
+        movielens(&["--db", db.arg(), "serve", "--bind", "127.0.0.1:0", "--flame", "/nonexistent-dir/run.folded"]);
     assert!(!output.status.success());
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains("creating the flame file /nonexistent-dir/run.folded"), "{stderr}");

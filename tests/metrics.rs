@@ -34,7 +34,10 @@ fn parse(text: &str) -> HashMap<String, f64> {
         if let Some(labels) = key.strip_prefix(name).filter(|labels| !labels.is_empty()) {
             assert!(valid_labels(labels), "bad labels: {line:?}");
         }
-        let family = ["_bucket", "_sum", "_count"].iter().find_map(|suffix| name.strip_suffix(suffix)).filter(|f| typed.contains_key(*f));
+        let family = ["_bucket", "_sum", "_count"]
+            .iter()
+            .find_map(|suffix| name.strip_suffix(suffix))
+            .filter(|f| typed.contains_key(*f));
         assert!(typed.contains_key(name) || family.is_some(), "no # TYPE before {line:?}");
         assert!(series.insert(key.to_string(), value).is_none(), "series twice: {key}");
     }
@@ -99,16 +102,29 @@ fn metrics_parse_as_prometheus_text_and_move_with_requests_statements_and_the_ca
     let moved = |key: &str| value(&after, key) - value(&before, key);
     assert_eq!(moved(&format!("movielens_http_requests_total{genres}")), 3.0);
     assert_eq!(moved(&format!("movielens_http_request_duration_seconds_count{genres}")), 3.0);
-    assert_eq!(moved(r#"movielens_http_requests_total{method="GET",route="/api/movies/{movie_id}",status="404"}"#), 1.0);
+    assert_eq!(
+        moved(r#"movielens_http_requests_total{method="GET",route="/api/movies/{movie_id}",status="404"}"#),
+        1.0
+    );
     // A literal route is its own label, not the parameter route beside it.
-    assert_eq!(moved(r#"movielens_http_requests_total{method="GET",route="/api/movies/select-related",status="200"}"#), 1.0);
+    assert_eq!(
+        moved(r#"movielens_http_requests_total{method="GET",route="/api/movies/select-related",status="200"}"#),
+        1.0
+    );
     assert!(moved("movielens_db_statements_total") >= 1.0, "the first genres page ran no statement");
     assert!(moved("movielens_db_statement_seconds_total") >= 0.0);
     assert!(moved(r#"movielens_cache_hits_total{prefix="view"}"#) >= 2.0, "two of three genre pages were not hits");
     assert!(moved(r#"movielens_cache_misses_total{prefix="view"}"#) >= 1.0);
     assert_eq!(value(&after, "movielens_inspector_dropped_records_total"), 0.0);
     // Each histogram is whole: cumulative buckets ending in +Inf, which equals its count.
-    let bucket = |le: &str| value(&after, &format!(r#"movielens_http_request_duration_seconds_bucket{{method="GET",route="/api/genres",status="200",le="{le}"}}"#));
+    let bucket = |le: &str| {
+        value(
+            &after,
+            &format!(
+                r#"movielens_http_request_duration_seconds_bucket{{method="GET",route="/api/genres",status="200",le="{le}"}}"#
+            ),
+        )
+    };
     assert!(bucket("0.001") <= bucket("0.01") && bucket("0.01") <= bucket("+Inf"));
     assert_eq!(bucket("+Inf"), value(&after, &format!("movielens_http_request_duration_seconds_count{genres}")));
     terminate(&mut child);
@@ -117,7 +133,8 @@ fn metrics_parse_as_prometheus_text_and_move_with_requests_statements_and_the_ca
 #[test]
 fn tasks_show_by_type_and_state_and_unknown_paths_share_one_route_label() {
     let (mut child, url, _db) = serve(&[]);
-    let (status, body) = post_json(&format!("{url}/api/tasks"), TOKEN, &serde_json::json!({"name": "noop", "args": {}}));
+    let (status, body) =
+        post_json(&format!("{url}/api/tasks"), TOKEN, &serde_json::json!({"name": "noop", "args": {}}));
     assert_eq!(status, 202, "{body}");
     wait_for("the noop task to succeed", || {
         (value(&scrape(&url), r#"movielens_jobs{name="noop",state="succeeded"}"#) == 1.0).then_some(())

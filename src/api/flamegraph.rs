@@ -157,7 +157,8 @@ impl FlamegraphApi {
         }
         let title = format!("movielens: spans over {seconds} s");
         if folded.is_empty() {
-            let message = format!("No span was entered in the {seconds} s window: no request, task or unit of work ran.");
+            let message =
+                format!("No span was entered in the {seconds} s window: no request, task or unit of work ran.");
             return svg(render::message_svg(&title, &message));
         }
         let subtitle = Some(format!("from {} UTC; widths are self time in ns", utc_time(began)));

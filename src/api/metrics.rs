@@ -69,7 +69,8 @@ impl MetricsApi {
         if let Err(err) = self.auth.verify(&token) {
             return err.into();
         }
-        let jobs = self.db.read("metrics.jobs", |tx| listing::counts_by_name_and_state(tx).map_err(DbError::from)).await;
+        let jobs =
+            self.db.read("metrics.jobs", |tx| listing::counts_by_name_and_state(tx).map_err(DbError::from)).await;
         let jobs = match jobs {
             Ok(jobs) => jobs,
             Err(err) => return AppError::from(err).into(),

@@ -64,7 +64,11 @@ fn without_profile(uri: &Uri) -> Option<Uri> {
 
 /// The profiling middleware, as an `around` function; outside the request context, so that the
 /// request's own span is inside the profile.
-pub async fn profile_requests<E: Endpoint>(auth: AdminAuth, endpoint: Arc<E>, mut request: Request) -> poem::Result<Response> {
+pub async fn profile_requests<E: Endpoint>(
+    auth: AdminAuth,
+    endpoint: Arc<E>,
+    mut request: Request,
+) -> poem::Result<Response> {
     let wanted = asks_for_profile(request.uri())
         && auth.verify_header(request.headers().get(header::AUTHORIZATION).map(HeaderValue::as_bytes)).is_ok();
     if !wanted {

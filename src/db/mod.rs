@@ -115,7 +115,9 @@ pub(crate) fn note_on_span(span: &tracing::Span, recording: &Recording) {
     if let Some(first) = recording.statements().first() {
         match recording.count() {
             1 => span.record("sql", &*first.sql),
-            count => span.record("sql", tracing::field::display(format_args!("{} (and {} more)", first.sql, count - 1))),
+            count => {
+                span.record("sql", tracing::field::display(format_args!("{} (and {} more)", first.sql, count - 1)))
+            }
         };
     }
 }
@@ -332,7 +334,8 @@ impl Db {
         E: From<DbError> + Send + 'static,
     {
         let db = self.clone();
-        let span = tracing::debug_span!("db", operation, statements = tracing::field::Empty, sql = tracing::field::Empty);
+        let span =
+            tracing::debug_span!("db", operation, statements = tracing::field::Empty, sql = tracing::field::Empty);
         let background = match self.background {
             true => Some(self.background_permits.clone().acquire_owned().await.map_err(|_| DbError::Closed)?),
             false => None,

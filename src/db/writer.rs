@@ -74,8 +74,12 @@ impl Writer {
     {
         let jobs = self.jobs.as_ref().ok_or(DbError::Closed)?;
         let (reply, result) = oneshot::channel();
-        let span =
-            tracing::debug_span!("db_write", operation, statements = tracing::field::Empty, sql = tracing::field::Empty);
+        let span = tracing::debug_span!(
+            "db_write",
+            operation,
+            statements = tracing::field::Empty,
+            sql = tracing::field::Empty
+        );
         let job: Job = Box::new(move |conn| {
             let _entered = span.enter();
             let (result, recording) = statements::record(|| work(conn));

@@ -57,7 +57,11 @@ pub fn record_request(method: &str, route: Arc<str>, status: u16, elapsed: Durat
         Some(histogram) => histogram,
         None => {
             let mut map = REQUESTS.series.write().unwrap_or_else(|poisoned| poisoned.into_inner());
-            let key = if map.len() < MAX_SERIES || map.contains_key(&key) { key } else { (key.0, Arc::from("(overflow)"), 0) };
+            let key = if map.len() < MAX_SERIES || map.contains_key(&key) {
+                key
+            } else {
+                (key.0, Arc::from("(overflow)"), 0)
+            };
             map.entry(key).or_default().clone()
         }
     };
@@ -103,18 +107,43 @@ fn header(out: &mut String, name: &str, kind: &str, help: &str) {
 pub fn render(cache: &[CacheCounts], jobs: &[JobCount]) -> String {
     let mut out = String::with_capacity(16 * 1024);
     render_requests(&mut out);
-    header(&mut out, "movielens_db_units_of_work_total", "counter", "Units of work run on the database (reads and writes).");
+    header(
+        &mut out,
+        "movielens_db_units_of_work_total",
+        "counter",
+        "Units of work run on the database (reads and writes).",
+    );
     let _ = writeln!(out, "movielens_db_units_of_work_total {}", DB_UNITS.load(Ordering::Relaxed));
-    header(&mut out, "movielens_db_statements_total", "counter", "SQL statements run, as the statement recorder counted them.");
+    header(
+        &mut out,
+        "movielens_db_statements_total",
+        "counter",
+        "SQL statements run, as the statement recorder counted them.",
+    );
     let _ = writeln!(out, "movielens_db_statements_total {}", DB_STATEMENTS.load(Ordering::Relaxed));
-    header(&mut out, "movielens_db_statement_seconds_total", "counter", "Time spent in those statements inside SQLite.");
+    header(
+        &mut out,
+        "movielens_db_statement_seconds_total",
+        "counter",
+        "Time spent in those statements inside SQLite.",
+    );
     let seconds = DB_STATEMENT_NANOS.load(Ordering::Relaxed) as f64 / 1e9;
     let _ = writeln!(out, "movielens_db_statement_seconds_total {seconds}");
-    header(&mut out, "movielens_cache_hits_total", "counter", "Cache lookups that found a current entry, by key prefix.");
+    header(
+        &mut out,
+        "movielens_cache_hits_total",
+        "counter",
+        "Cache lookups that found a current entry, by key prefix.",
+    );
     for counts in cache {
         let _ = writeln!(out, "movielens_cache_hits_total{{prefix=\"{}\"}} {}", label(&counts.prefix), counts.hits);
     }
-    header(&mut out, "movielens_cache_misses_total", "counter", "Cache lookups that found nothing current, by key prefix.");
+    header(
+        &mut out,
+        "movielens_cache_misses_total",
+        "counter",
+        "Cache lookups that found nothing current, by key prefix.",
+    );
     for counts in cache {
         let _ = writeln!(out, "movielens_cache_misses_total{{prefix=\"{}\"}} {}", label(&counts.prefix), counts.misses);
     }
@@ -126,7 +155,12 @@ pub fn render(cache: &[CacheCounts], jobs: &[JobCount]) -> String {
     header(&mut out, "movielens_flamegraph_capture_running", "gauge", "1 while a flamegraph capture runs, else 0.");
     let running = u8::from(crate::profiling::flame::capture::is_running());
     let _ = writeln!(out, "movielens_flamegraph_capture_running {running}");
-    header(&mut out, "movielens_inspector_dropped_records_total", "counter", "Request records dropped because the inspector's queue was full.");
+    header(
+        &mut out,
+        "movielens_inspector_dropped_records_total",
+        "counter",
+        "Request records dropped because the inspector's queue was full.",
+    );
     let _ = writeln!(out, "movielens_inspector_dropped_records_total {}", RECORDER_DROPS.load(Ordering::Relaxed));
     out
 }
@@ -150,10 +184,17 @@ fn render_requests(out: &mut String) {
         let _ = writeln!(out, "movielens_http_requests_total{{{labels}}} {}", counts.iter().sum::<u64>());
     }
     let name = "movielens_http_request_duration_seconds";
-    header(out, name, "histogram", "Time from a request's arrival to its answer, by method, route template and status.");
+    header(
+        out,
+        name,
+        "histogram",
+        "Time from a request's arrival to its answer, by method, route template and status.",
+    );
     for (labels, counts, sum) in &snapshots {
         let mut cumulative = 0;
-        for (bound, count) in LATENCY_BUCKETS.iter().map(|bound| bound.to_string()).chain(["+Inf".to_string()]).zip(counts) {
+        for (bound, count) in
+            LATENCY_BUCKETS.iter().map(|bound| bound.to_string()).chain(["+Inf".to_string()]).zip(counts)
+        {
             cumulative += count;
             let _ = writeln!(out, "{name}_bucket{{{labels},le=\"{bound}\"}} {cumulative}");
         }
@@ -185,7 +226,9 @@ mod tests {
         record_request("GET", route.clone(), 200, Duration::from_secs(5));
         let text = render(&[], &[]);
         let labels = "method=\"GET\",route=\"/test/histogram/{id}\",status=\"200\"";
-        let bucket = |le: &str| value_of(&text, &format!("movielens_http_request_duration_seconds_bucket{{{labels},le=\"{le}\"}}"));
+        let bucket = |le: &str| {
+            value_of(&text, &format!("movielens_http_request_duration_seconds_bucket{{{labels},le=\"{le}\"}}"))
+        };
         assert_eq!(bucket("0.0005"), 0.0);
         assert_eq!(bucket("0.001"), 1.0);
         assert_eq!(bucket("2.5"), 1.0);

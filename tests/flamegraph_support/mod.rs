@@ -44,7 +44,8 @@ pub fn busy_until_done(base: &str, capture: &std::thread::JoinHandle<(u16, ureq:
     let mut sent = 0;
     while !capture.is_finished() || sent == 0 {
         let page = sent % 50 + 1;
-        let (status, _, body) = send("GET", &format!("{base}/api/movies?page_size=3&page={page}&sort=-year"), &[], None);
+        let (status, _, body) =
+            send("GET", &format!("{base}/api/movies?page_size=3&page={page}&sort=-year"), &[], None);
         assert_eq!(status, 200, "{body}");
         sent += 1;
     }

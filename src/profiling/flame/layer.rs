@@ -145,7 +145,8 @@ where
             let index = entered.iter().rposition(|frame| frame.id == *id)?;
             let frame = entered.remove(index);
             let busy = now - frame.entered;
-            let busy_in_window = window_start.map_or(Duration::ZERO, |start| now.saturating_duration_since(start.max(frame.entered)));
+            let busy_in_window =
+                window_start.map_or(Duration::ZERO, |start| now.saturating_duration_since(start.max(frame.entered)));
             if let Some(parent) = entered.last_mut() {
                 parent.children += busy;
                 parent.children_in_window += busy_in_window;

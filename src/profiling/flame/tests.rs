@@ -36,7 +36,11 @@ fn the_layer_is_off_until_switched_on_and_charges_a_window_only_its_own_time() {
         let after_exit = Instant::now();
         let folded = capture.finish();
         let charged = Duration::from_nanos(nanos_of(&folded, "early") + nanos_of(&folded, "early;inner:lookup"));
-        assert!(charged <= after_exit - before_start, "charged {charged:?} for a window of {:?}", after_exit - before_start);
+        assert!(
+            charged <= after_exit - before_start,
+            "charged {charged:?} for a window of {:?}",
+            after_exit - before_start
+        );
         assert!(nanos_of(&folded, "early;inner:lookup") >= 2_000_000, "{folded}");
         drop(on);
         assert!(tracing::debug_span!("unseen again").is_disabled(), "the layer stayed on");

@@ -55,7 +55,15 @@ impl ProfileTree {
                 *dropped += 1;
                 return None;
             }
-            let node = Node { name, parent: Some(parent), fields, start, busy: Duration::ZERO, self_time: Duration::ZERO, wall: None };
+            let node = Node {
+                name,
+                parent: Some(parent),
+                fields,
+                start,
+                busy: Duration::ZERO,
+                self_time: Duration::ZERO,
+                wall: None,
+            };
             nodes.push(node);
             Some(nodes.len() - 1)
         })
