@@ -111,8 +111,9 @@ fn every_profiling_route_refuses_a_missing_or_wrong_token_and_profile_is_ignored
         assert_eq!(status, 403, "{path}: {body}");
     }
     // Not the admin's: the ordinary answer, no span tree.
-    for headers in [vec![], vec![("Authorization", "Bearer wrong")]] {
-        let (status, _, body) = send("GET", &format!("{url}/api/genres?profile=true"), &headers, None);
+    let wrong: &[(&str, &str)] = &[("Authorization", "Bearer wrong")];
+    for headers in [&[][..], wrong] {
+        let (status, _, body) = send("GET", &format!("{url}/api/genres?profile=true"), headers, None);
         assert_eq!(status, 200, "{body}");
         let page: serde_json::Value = serde_json::from_str(&body).unwrap();
         assert!(page.get("spans").is_none(), "a profile without the admin token: {body}");

@@ -223,7 +223,7 @@ mod tests {
     fn a_histogram_counts_each_request_in_its_bucket_and_every_bucket_above() {
         let route: Arc<str> = Arc::from("/test/histogram/{id}");
         record_request("GET", route.clone(), 200, Duration::from_micros(700));
-        record_request("GET", route.clone(), 200, Duration::from_secs(5));
+        record_request("GET", route, 200, Duration::from_secs(5));
         let text = render(&[], &[]);
         let labels = "method=\"GET\",route=\"/test/histogram/{id}\",status=\"200\"";
         let bucket = |le: &str| {
