@@ -10,6 +10,7 @@ pub mod jobs;
 pub mod model;
 pub mod net;
 pub mod recommend;
+pub mod profiling;
 pub mod startup;
 pub mod telemetry;
 pub mod web;

@@ -18,6 +18,8 @@ from __future__ import annotations
 import json
 import sys
 import tempfile
+import threading
+import time
 import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -145,8 +147,48 @@ def check_task_monitor(browser: Browser) -> None:
     print("task monitor: running, then succeeded without a reload; the task page shows the result")
 
 
+def keep_busy(base_url: str, seconds: float) -> threading.Thread:
+    """Requests movie pages (each a cache miss, so each runs a unit of work) for SECONDS."""
+
+    def run() -> None:
+        deadline, page = time.monotonic() + seconds, 1
+        while time.monotonic() < deadline:
+            with urllib.request.urlopen(f"{base_url}/api/movies?page_size=3&page={page}", timeout=10) as resp:
+                resp.read()
+            page = page % 50 + 1
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    return thread
+
+
+def check_flamegraph(browser: Browser) -> None:
+    """The admin's flamegraph capture opens as an SVG document: inferno's script runs under the
+    SVG's own policy, the frames name the spans of the requests made meanwhile, no console error."""
+    page = browser.page
+    busy = keep_busy(browser.base_url, 4.0)
+    # The capture route takes the bearer token, as the API does (not the pages' session).
+    page.set_extra_http_headers({"Authorization": f"Bearer {browser.token}"})
+    try:
+        resp = page.goto(f"{browser.base_url}/api/profiling/flamegraph?seconds=2", wait_until="load")
+    finally:
+        page.set_extra_http_headers({})
+    busy.join()
+    assert resp is not None and resp.status == 200, f"GET /api/profiling/flamegraph -> {resp and resp.status}"
+    assert resp.headers["content-type"] == "image/svg+xml", resp.headers["content-type"]
+    assert page.evaluate("document.documentElement.tagName") == "svg"
+    # inferno's script ran: it fills in the details line when a frame is hovered.
+    frame = page.locator("#frames > g", has=page.locator("title", has_text="request")).first
+    expect(frame).to_be_attached()
+    frame.locator("rect").hover()
+    expect(page.locator("#details")).to_contain_text("request")
+    browser.screenshot("flamegraph")
+    browser.open("/web/session")
+    print("flamegraph: an SVG with the requests' spans, its script ran, no console error")
+
+
 # Checks that run signed in; add the request inspector's here.
-CHECKS = [check_session_page, check_task_monitor]
+CHECKS = [check_session_page, check_task_monitor, check_flamegraph]
 
 
 def main() -> int:

@@ -5,6 +5,7 @@ pub mod cache_page;
 pub mod caching;
 pub mod conditional;
 pub mod error;
+pub mod flamegraph;
 pub mod genres;
 pub mod guard;
 mod health;
@@ -13,9 +14,11 @@ pub mod invalidation;
 pub mod json;
 pub mod lab;
 pub mod links;
+pub mod metrics;
 pub mod movies;
 pub mod operations;
 pub mod pagination;
+pub mod profile;
 pub mod ratings;
 pub mod recommendations;
 pub mod request_id;
@@ -97,6 +100,11 @@ pub enum ApiTags {
     /// Reusing pooled connections (the seed's `CONN_MAX_AGE`) instead of opening one per request.
     #[oai(rename = "Lab: connection reuse")]
     LabConnectionReuse,
+    /// Flamegraphs of the server's spans over a time window (cProfile's job for a running server)
+    /// and Prometheus metrics. Admin-only. An admin's `?profile=true` on any request answers
+    /// with that request's own span tree instead.
+    #[oai(rename = "Profiling: flamegraphs and metrics")]
+    ProfilingFlame,
 }
 
 /// Every API struct, in the order Swagger UI lists them.
@@ -115,6 +123,7 @@ pub type Apis = (
     ratings::RatingsApi,
     links::LinksApi,
     health::HealthApi,
+    (flamegraph::FlamegraphApi, metrics::MetricsApi),
     // The HTML pages, as one group (a tuple of APIs is one API).
     (
         crate::web::login::LoginApi,
@@ -129,6 +138,7 @@ pub type Apis = (
 pub fn service(db: Db, auth: AdminAuth, cache: Cache, jobs: Jobs, web: SessionConfig) -> OpenApiService<Apis, ()> {
     let health = health::HealthApi { read_only: db.is_read_only() };
     let sessions = Sessions::new(db.clone(), web);
+    let metrics_cache = cache.clone();
     let apis = (
         stats::StatsApi { db: db.clone() },
         movies::MoviesApi { db: db.clone() },
@@ -145,8 +155,12 @@ pub fn service(db: Db, auth: AdminAuth, cache: Cache, jobs: Jobs, web: SessionCo
         users::UsersApi { db: db.clone() },
         recommendations::RecommendationsApi { db: db.clone() },
         ratings::RatingsApi { db: db.clone(), auth: auth.clone() },
-        links::LinksApi { db },
+        links::LinksApi { db: db.clone() },
         health,
+        (
+            flamegraph::FlamegraphApi { auth: auth.clone() },
+            metrics::MetricsApi { db, cache: metrics_cache, auth: auth.clone() },
+        ),
         (
             crate::web::login::LoginApi { sessions: sessions.clone(), auth },
             crate::web::pages::SessionPageApi { sessions: sessions.clone(), config: web },

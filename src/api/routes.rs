@@ -35,7 +35,7 @@ pub fn app(
     let api = super::service(db, auth.clone(), cache.clone(), jobs, sessions).server(server_url);
     let spec = api.spec();
     let operations = Operations::from_spec(&spec);
-    let guard = Arc::new(Guard { operations: operations.clone(), auth });
+    let guard = Arc::new(Guard { operations: operations.clone(), auth: auth.clone() });
     Route::new()
         .at("/openapi.json", api.spec_endpoint())
         .nest("/docs", api.swagger_ui())
@@ -52,6 +52,8 @@ pub fn app(
         // The per-view cache finds the cache here.
         .data(cache)
         .with(RequestContext { operations })
+        // Outside the request context: the request's span is inside the profile.
+        .around(move |endpoint, request| super::profile::profile_requests(auth.clone(), endpoint, request))
         // Outermost, so that every answer under the pages' paths gets them, errors included.
         .around(crate::web::headers::secure_pages)
 }

@@ -244,6 +244,11 @@ impl Cache {
         }
     }
 
+    /// Hits and misses per key prefix since start, without asking the backend anything.
+    pub fn hit_counts(&self) -> Vec<PrefixStats> {
+        self.0.counters.snapshot().0
+    }
+
     pub async fn stats(&self) -> CacheStats {
         // moka counts entries and bytes as its pending housekeeping runs: run it, so the figures
         // include the latest inserts.

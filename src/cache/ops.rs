@@ -7,6 +7,7 @@ use std::time::Duration;
 use bytes::Bytes;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
+use tracing::Instrument;
 
 use super::flight::{self, Role};
 use super::format::{self, CachedResponse, Format};
@@ -18,6 +19,12 @@ fn encode_json<T: Serialize + ?Sized>(value: &T) -> Option<Bytes> {
 
 fn decode_json<T: DeserializeOwned>(payload: &Bytes) -> Option<T> {
     serde_json::from_slice(payload).ok()
+}
+
+/// The span of one call to the backend: `operation` is `get` or `set`, `prefix` the key's first
+/// `:`-separated part (the rest can hold user input, and is not recorded).
+fn call_span(operation: &'static str, key: &str) -> tracing::Span {
+    tracing::debug_span!("cache", operation, prefix = key.split(':').next().unwrap_or_default())
 }
 
 /// How a kind of value becomes a payload, and back.
@@ -103,7 +110,8 @@ impl Cache {
     }
 
     async fn fetch_with<T>(&self, key: &str, format: Format, decode: fn(&Bytes) -> Option<T>) -> Fetched<T> {
-        let (envelope, data_version) = self.0.backend.fetch(&self.full_key(key)).await;
+        let full_key = self.full_key(key);
+        let (envelope, data_version) = self.0.backend.fetch(&full_key).instrument(call_span("get", key)).await;
         let value = envelope.and_then(|envelope| format::open(&envelope, format, data_version));
         let value = value.and_then(|payload| decode(&payload));
         self.0.counters.record(key, value.is_some());
@@ -121,7 +129,7 @@ impl Cache {
     ) {
         if let Some(payload) = encode(value) {
             let envelope = format::seal(format, data_version, &payload);
-            self.0.backend.store(self.full_key(key), envelope, ttl).await;
+            self.0.backend.store(self.full_key(key), envelope, ttl).instrument(call_span("set", key)).await;
         }
     }
 
@@ -141,7 +149,7 @@ impl Cache {
         let mut load = Some(load);
         let mut counted = false;
         loop {
-            let (envelope, data_version) = self.0.backend.fetch(&full_key).await;
+            let (envelope, data_version) = self.0.backend.fetch(&full_key).instrument(call_span("get", key)).await;
             let found = envelope.and_then(|envelope| format::open(&envelope, format, data_version));
             if let Some(value) = found.and_then(|payload| (codec.1)(&payload)) {
                 if !counted {
@@ -162,7 +170,7 @@ impl Cache {
                         // is stored, so no newcomer misses and computes it again.
                         lead.publish(payload.clone());
                         let envelope = format::seal(format, data_version, &payload);
-                        self.0.backend.store(full_key, envelope, ttl).await;
+                        self.0.backend.store(full_key, envelope, ttl).instrument(call_span("set", key)).await;
                     }
                     return Ok(Loaded { value, status: CacheStatus::Miss });
                 }
