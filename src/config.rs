@@ -212,6 +212,9 @@ pub struct ServeConfig {
 
     #[command(flatten)]
     pub jobs: JobsConfig,
+
+    #[command(flatten)]
+    pub inspector: crate::profiling::InspectorConfig,
 }
 
 impl ServeConfig {
@@ -231,6 +234,7 @@ impl ServeConfig {
             read_only: false,
             no_worker: false,
             jobs: JobsConfig::default(),
+            inspector: crate::profiling::InspectorConfig::default(),
         }
     }
 }

@@ -16,6 +16,7 @@ pub mod links;
 pub mod movies;
 pub mod operations;
 pub mod pagination;
+pub mod profiling;
 pub mod ratings;
 pub mod request_id;
 pub mod routes;
@@ -31,6 +32,7 @@ use poem_openapi::{OpenApiService, Tags};
 use crate::cache::{Cache, CacheConfig};
 use crate::db::Db;
 use crate::jobs::submit::Jobs;
+use crate::profiling::Inspector;
 use crate::web::{SessionConfig, Sessions};
 use auth::AdminAuth;
 
@@ -109,19 +111,27 @@ pub type Apis = (
     users::UsersApi,
     ratings::RatingsApi,
     links::LinksApi,
-    health::HealthApi,
+    (health::HealthApi, profiling::ProfilingApi),
     // The HTML pages, as one group (a tuple of APIs is one API).
     (
         crate::web::login::LoginApi,
         crate::web::pages::SessionPageApi,
         crate::web::flower::FlowerApi,
+        crate::web::silk::SilkApi,
         crate::web::assets::AssetsApi,
     ),
 );
 
 /// The documented API service over `db`, with writes checked against `auth`, the background
 /// jobs, and the web pages with their sign-in sessions.
-pub fn service(db: Db, auth: AdminAuth, cache: Cache, jobs: Jobs, web: SessionConfig) -> OpenApiService<Apis, ()> {
+pub fn service(
+    db: Db,
+    auth: AdminAuth,
+    cache: Cache,
+    jobs: Jobs,
+    web: SessionConfig,
+    inspector: Inspector,
+) -> OpenApiService<Apis, ()> {
     let health = health::HealthApi { read_only: db.is_read_only() };
     let sessions = Sessions::new(db.clone(), web);
     let apis = (
@@ -139,12 +149,13 @@ pub fn service(db: Db, auth: AdminAuth, cache: Cache, jobs: Jobs, web: SessionCo
         genres::GenresApi { db: db.clone() },
         users::UsersApi { db: db.clone() },
         ratings::RatingsApi { db: db.clone(), auth: auth.clone() },
-        links::LinksApi { db },
-        health,
+        links::LinksApi { db: db.clone() },
+        (health, profiling::ProfilingApi { inspector: inspector.clone(), db: db.clone(), auth: auth.clone() }),
         (
             crate::web::login::LoginApi { sessions: sessions.clone(), auth },
             crate::web::pages::SessionPageApi { sessions: sessions.clone(), config: web },
-            crate::web::flower::FlowerApi { sessions, jobs },
+            crate::web::flower::FlowerApi { sessions: sessions.clone(), jobs },
+            crate::web::silk::SilkApi { sessions, inspector, db },
             crate::web::assets::AssetsApi,
         ),
     );
@@ -163,5 +174,5 @@ pub fn spec_json() -> String {
     let db = Db::detached();
     let jobs = Jobs::detached(db.clone());
     let cache = Cache::in_process(&CacheConfig::default());
-    service(db, AdminAuth::for_token(""), cache, jobs, SessionConfig::default()).spec()
+    service(db, AdminAuth::for_token(""), cache, jobs, SessionConfig::default(), Inspector::detached()).spec()
 }

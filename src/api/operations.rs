@@ -51,12 +51,21 @@ impl Operations {
 
     /// The operations documented for the template that `path` matches, by method.
     pub fn for_path(&self, path: &str) -> Option<&BTreeMap<String, OperationRules>> {
+        self.documented(path).map(|path| &path.by_method)
+    }
+
+    /// The documented template that `path` matches, e.g. `/api/movies/{movie_id}`.
+    pub fn template(&self, path: &str) -> Option<String> {
+        self.documented(path).map(|path| format!("/{}", path.template.join("/")))
+    }
+
+    fn documented(&self, path: &str) -> Option<&DocumentedPath> {
         let wanted = segments(path);
         let matches = |template: &[String]| {
             template.len() == wanted.len()
                 && template.iter().zip(&wanted).all(|(part, actual)| part.starts_with('{') || part == actual)
         };
-        self.0.iter().find(|path| matches(&path.template)).map(|path| &path.by_method)
+        self.0.iter().find(|path| matches(&path.template))
     }
 
     /// The methods `path` accepts, for the `Allow` header of a 405, e.g. `DELETE, GET, HEAD`;

@@ -16,6 +16,8 @@ use super::request_id::RequestContext;
 use crate::cache::Cache;
 use crate::db::Db;
 use crate::jobs::submit::Jobs;
+use crate::profiling::middleware::Profiling;
+use crate::profiling::Inspector;
 use crate::web::SessionConfig;
 
 /// Request bodies larger than this are refused with 413.
@@ -31,10 +33,12 @@ pub fn app(
     server_url: &str,
     hosts: HostPolicy,
     sessions: SessionConfig,
+    inspector: Inspector,
 ) -> impl Endpoint {
-    let api = super::service(db, auth.clone(), cache.clone(), jobs, sessions).server(server_url);
+    let api = super::service(db, auth.clone(), cache.clone(), jobs, sessions, inspector.clone()).server(server_url);
     let spec = api.spec();
     let operations = Operations::from_spec(&spec);
+    let profiling = Profiling { inspector, operations: operations.clone(), auth: auth.clone() };
     let guard = Arc::new(Guard { operations: operations.clone(), auth });
     Route::new()
         .at("/openapi.json", api.spec_endpoint())
@@ -52,6 +56,8 @@ pub fn app(
         // The per-view cache finds the cache here.
         .data(cache)
         .with(RequestContext { operations })
+        // Around the request context, so that its error answers get the debug headers too.
+        .with(profiling)
         // Outermost, so that every answer under the pages' paths gets them, errors included.
         .around(crate::web::headers::secure_pages)
 }
