@@ -232,6 +232,9 @@ pub struct ServeConfig {
     /// nothing until then). Turn it off only to measure that; captures then come back empty.
     #[arg(long, env = "MOVIELENS_SPAN_LAYER", default_value_t = true, action = clap::ArgAction::Set)]
     pub span_layer: bool,
+
+    #[command(flatten)]
+    pub inspector: crate::profiling::InspectorConfig,
 }
 
 impl ServeConfig {
@@ -254,6 +257,7 @@ impl ServeConfig {
             jobs: JobsConfig::default(),
             flame: None,
             span_layer: true,
+            inspector: crate::profiling::InspectorConfig::default(),
         }
     }
 }

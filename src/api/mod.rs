@@ -19,6 +19,7 @@ pub mod movies;
 pub mod operations;
 pub mod pagination;
 pub mod profile;
+pub mod profiling;
 pub mod ratings;
 pub mod recommendations;
 pub mod request_id;
@@ -35,6 +36,7 @@ use poem_openapi::{OpenApiService, Tags};
 use crate::cache::{Cache, CacheConfig};
 use crate::db::Db;
 use crate::jobs::submit::Jobs;
+use crate::profiling::Inspector;
 use crate::web::{SessionConfig, Sessions};
 use auth::AdminAuth;
 
@@ -122,20 +124,28 @@ pub type Apis = (
     recommendations::RecommendationsApi,
     ratings::RatingsApi,
     links::LinksApi,
-    health::HealthApi,
-    (flamegraph::FlamegraphApi, metrics::MetricsApi),
+    // Health and the profiling tools, as one group.
+    (health::HealthApi, profiling::ProfilingApi, flamegraph::FlamegraphApi, metrics::MetricsApi),
     // The HTML pages, as one group (a tuple of APIs is one API).
     (
         crate::web::login::LoginApi,
         crate::web::pages::SessionPageApi,
         crate::web::flower::FlowerApi,
+        crate::web::silk::SilkApi,
         crate::web::assets::AssetsApi,
     ),
 );
 
 /// The documented API service over `db`, with writes checked against `auth`, the background
 /// jobs, and the web pages with their sign-in sessions.
-pub fn service(db: Db, auth: AdminAuth, cache: Cache, jobs: Jobs, web: SessionConfig) -> OpenApiService<Apis, ()> {
+pub fn service(
+    db: Db,
+    auth: AdminAuth,
+    cache: Cache,
+    jobs: Jobs,
+    web: SessionConfig,
+    inspector: Inspector,
+) -> OpenApiService<Apis, ()> {
     let health = health::HealthApi { read_only: db.is_read_only() };
     let sessions = Sessions::new(db.clone(), web);
     let metrics_cache = cache.clone();
@@ -156,15 +166,17 @@ pub fn service(db: Db, auth: AdminAuth, cache: Cache, jobs: Jobs, web: SessionCo
         recommendations::RecommendationsApi { db: db.clone() },
         ratings::RatingsApi { db: db.clone(), auth: auth.clone() },
         links::LinksApi { db: db.clone() },
-        health,
         (
+            health,
+            profiling::ProfilingApi { inspector: inspector.clone(), db: db.clone(), auth: auth.clone() },
             flamegraph::FlamegraphApi { auth: auth.clone() },
-            metrics::MetricsApi { db, cache: metrics_cache, auth: auth.clone() },
+            metrics::MetricsApi { db: db.clone(), cache: metrics_cache, auth: auth.clone() },
         ),
         (
             crate::web::login::LoginApi { sessions: sessions.clone(), auth },
             crate::web::pages::SessionPageApi { sessions: sessions.clone(), config: web },
-            crate::web::flower::FlowerApi { sessions, jobs },
+            crate::web::flower::FlowerApi { sessions: sessions.clone(), jobs },
+            crate::web::silk::SilkApi { sessions, inspector, db },
             crate::web::assets::AssetsApi,
         ),
     );
@@ -183,5 +195,5 @@ pub fn spec_json() -> String {
     let db = Db::detached();
     let jobs = Jobs::detached(db.clone());
     let cache = Cache::in_process(&CacheConfig::default());
-    service(db, AdminAuth::for_token(""), cache, jobs, SessionConfig::default()).spec()
+    service(db, AdminAuth::for_token(""), cache, jobs, SessionConfig::default(), Inspector::detached()).spec()
 }

@@ -76,6 +76,8 @@ impl<E: Endpoint> Endpoint for RequestContextEndpoint<E> {
         });
         // Every statement the request's units of work ran, whichever threads they ran on.
         let (mut response, statements) = statements::in_request(handled).instrument(span.clone()).await;
+        // For the profiling middleware around this one, which times the whole request.
+        statements::add_to_request(statements.clone());
         span.record("status", response.status().as_u16());
         span.record("queries", statements.count());
         tracing::debug!(

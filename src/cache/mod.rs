@@ -22,6 +22,7 @@ mod memory;
 mod ops;
 mod redis;
 mod stats;
+pub mod tally;
 
 use std::sync::Arc;
 use std::time::Duration;

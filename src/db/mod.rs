@@ -9,6 +9,7 @@ mod connect;
 pub mod filter;
 mod functions;
 pub mod index_compare;
+pub mod inspector;
 pub mod jobs;
 pub mod lab;
 pub mod maintenance;
