@@ -11,7 +11,17 @@ use crate::import::{self, download, generate, source, ImportOptions};
 use crate::startup::{self, Application};
 
 pub fn run(cli: Cli) -> ExitCode {
-    crate::telemetry::init(cli.log_format);
+    let (span_layer, flame) = match &cli.command {
+        Some(Command::Serve(serve_config)) => (serve_config.span_layer, serve_config.flame.clone()),
+        _ => (true, None),
+    };
+    let flame_file = match crate::telemetry::init_with(cli.log_format, span_layer, flame.as_deref()) {
+        Ok(guard) => guard,
+        Err(err) => {
+            eprintln!("error: {err:#}");
+            return ExitCode::FAILURE;
+        }
+    };
     let result = match cli.command.expect("Cli::parse_or_serve always names a subcommand") {
         Command::Serve(serve_config) => serve(&cli.db, &serve_config),
         Command::Import(import_config) => import(&cli.db, &import_config),
@@ -22,7 +32,10 @@ pub fn run(cli: Cli) -> ExitCode {
             println!("{}", crate::api::spec_json());
             Ok(())
         }
+        Command::Flamegraph(config) => crate::profiling::flame::render::run(&config),
     };
+    // The server has stopped: write out the rest of the `--flame` file.
+    drop(flame_file);
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {

@@ -79,6 +79,8 @@ pub enum Command {
     /// Build or evaluate the item-item recommendation model.
     #[command(subcommand)]
     Recommend(crate::recommend::options::RecommendCommand),
+    /// Draw a folded-stacks file (from `serve --flame`) as an SVG flamegraph on stdout.
+    Flamegraph(crate::profiling::flame::render::FlamegraphConfig),
 }
 
 #[derive(Debug, Clone, Args)]
@@ -220,6 +222,19 @@ pub struct ServeConfig {
 
     #[command(flatten)]
     pub jobs: JobsConfig,
+
+    /// Write folded stacks of every span (requests, units of work, cache calls, jobs) to this
+    /// file for the whole run, flushed at shutdown; draw them with `movielens flamegraph FILE`.
+    #[arg(long, env = "MOVIELENS_FLAME", value_name = "FILE")]
+    pub flame: Option<PathBuf>,
+
+    /// Install the span layer that flamegraph captures and `?profile=true` switch on (it costs
+    /// nothing until then). Turn it off only to measure that; captures then come back empty.
+    #[arg(long, env = "MOVIELENS_SPAN_LAYER", default_value_t = true, action = clap::ArgAction::Set)]
+    pub span_layer: bool,
+
+    #[command(flatten)]
+    pub inspector: crate::profiling::InspectorConfig,
 }
 
 impl ServeConfig {
@@ -240,6 +255,9 @@ impl ServeConfig {
             read_only: false,
             no_worker: false,
             jobs: JobsConfig::default(),
+            flame: None,
+            span_layer: true,
+            inspector: crate::profiling::InspectorConfig::default(),
         }
     }
 }

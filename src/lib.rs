@@ -9,6 +9,7 @@ pub mod import;
 pub mod jobs;
 pub mod model;
 pub mod net;
+pub mod profiling;
 pub mod recommend;
 pub mod startup;
 pub mod telemetry;

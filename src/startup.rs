@@ -24,6 +24,7 @@ use crate::jobs::scheduler::{code_schedules, Beat};
 use crate::jobs::submit::Jobs;
 use crate::jobs::{JobSettings, Workers};
 use crate::net::{self, GatedAcceptor};
+use crate::profiling::Inspector;
 use crate::web::SessionConfig;
 
 pub struct Application {
@@ -44,6 +45,7 @@ pub struct Application {
     /// Whether this process runs the scheduler (not with `--no-scheduler`, nor read-only).
     scheduler: bool,
     sessions: SessionConfig,
+    inspector: Inspector,
 }
 
 impl Application {
@@ -83,6 +85,15 @@ impl Application {
         }
         let auth = admin_auth(&db, configured).await?;
         let cache = Cache::new(&serve.cache).await?;
+        let (inspector_config, db_path) = (serve.inspector.clone(), db.path().to_path_buf());
+        let inspector = tokio::task::spawn_blocking(move || {
+            // A request inspector that cannot write (a read-only disk) must not stop the server.
+            Inspector::open(&inspector_config, &db_path).unwrap_or_else(|err| {
+                tracing::warn!(error = %err, "the request inspector is off: its file cannot be opened");
+                Inspector::off(&inspector_config)
+            })
+        })
+        .await?;
         let settings = serve.jobs.settings();
         let jobs = Jobs {
             queue: JobQueue::new(db.clone()),
@@ -108,6 +119,7 @@ impl Application {
             workers,
             scheduler,
             sessions: serve.sessions,
+            inspector,
         })
     }
 
@@ -128,6 +140,7 @@ impl Application {
             &server_url,
             self.hosts,
             self.sessions,
+            self.inspector,
         );
         let maintenance = Maintenance::start(&self.db);
         let mut schedules = code_schedules(self.prior_refresh);

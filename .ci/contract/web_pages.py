@@ -18,6 +18,9 @@ from __future__ import annotations
 import json
 import sys
 import tempfile
+import threading
+import time
+import urllib.parse
 import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -145,8 +148,91 @@ def check_task_monitor(browser: Browser) -> None:
     print("task monitor: running, then succeeded without a reload; the task page shows the result")
 
 
-# Checks that run signed in; add the request inspector's here.
-CHECKS = [check_session_page, check_task_monitor]
+def keep_busy(base_url: str, seconds: float) -> threading.Thread:
+    """Requests movie pages (each a cache miss, so each runs a unit of work) for SECONDS."""
+
+    def run() -> None:
+        deadline, page = time.monotonic() + seconds, 1
+        while time.monotonic() < deadline:
+            with urllib.request.urlopen(f"{base_url}/api/movies?page_size=3&page={page}", timeout=10) as resp:
+                resp.read()
+            page = page % 50 + 1
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    return thread
+
+
+def check_flamegraph(browser: Browser) -> None:
+    """The admin's flamegraph capture opens as an SVG document: inferno's script runs under the
+    SVG's own policy, the frames name the spans of the requests made meanwhile, no console error."""
+    page = browser.page
+    busy = keep_busy(browser.base_url, 4.0)
+    # The capture route takes the bearer token, as the API does (not the pages' session).
+    page.set_extra_http_headers({"Authorization": f"Bearer {browser.token}"})
+    try:
+        resp = page.goto(f"{browser.base_url}/api/profiling/flamegraph?seconds=2", wait_until="load")
+    finally:
+        page.set_extra_http_headers({})
+    busy.join()
+    assert resp is not None and resp.status == 200, f"GET /api/profiling/flamegraph -> {resp and resp.status}"
+    assert resp.headers["content-type"] == "image/svg+xml", resp.headers["content-type"]
+    assert page.evaluate("document.documentElement.tagName") == "svg"
+    # inferno's script ran: it fills in the details line when a frame is hovered.
+    frame = page.locator("#frames > g", has=page.locator("title", has_text="request")).first
+    expect(frame).to_be_attached()
+    frame.locator("rect").hover()
+    expect(page.locator("#details")).to_contain_text("request")
+    browser.screenshot("flamegraph")
+    browser.open("/web/session")
+    print("flamegraph: an SVG with the requests' spans, its script ran, no console error")
+
+
+def recorded_request(browser: Browser, path: str) -> int:
+    """Requests PATH, then waits (up to 30 s) for the inspector to record it; returns its id."""
+    with urllib.request.urlopen(f"{browser.base_url}{path}", timeout=10) as resp:
+        assert resp.status == 200, f"GET {path} -> {resp.status}"
+    headers = {"Authorization": f"Bearer {browser.token}"}
+    query = urllib.parse.urlencode({"path": path.split("?")[0]})
+    for _ in range(300):
+        request = urllib.request.Request(f"{browser.base_url}/api/profiling/requests?{query}", headers=headers)
+        with urllib.request.urlopen(request, timeout=10) as resp:
+            listed = json.load(resp)["requests"]
+        if listed:
+            return listed[0]["id"]
+        time.sleep(0.1)
+    raise AssertionError(f"{path} was not recorded within 30 s")
+
+
+def check_request_inspector(browser: Browser) -> None:
+    """/silk/ shows the summary; the list, filtered, links to the request; its page shows the SQL
+    and, on demand, a statement's query plan."""
+    page = browser.page
+    request_id = recorded_request(browser, "/api/movies/select-related/?limit=3")
+    browser.open("/silk/")
+    expect(page.locator("h1")).to_have_text("Requests")
+    expect(page.locator("table.routes-slowest tbody tr").first).to_be_attached()
+    browser.screenshot("silk-summary")
+    browser.open("/silk/requests?path=select-related")
+    expect(page.locator("h1")).to_have_text("Recorded requests")
+    row = page.locator(f'tr[data-request="{request_id}"]')
+    expect(row).to_be_attached()
+    expect(row.locator("time[title]")).to_be_attached()
+    browser.screenshot("silk-list")
+    row.locator("a").click()
+    page.wait_for_load_state("load")
+    expect(page).to_have_url(f"{browser.base_url}/silk/request/{request_id}")
+    expect(page.locator("code.sql").first).to_contain_text("SELECT")
+    page.locator("a.explain").first.click()
+    page.wait_for_load_state("load")
+    expect(page.locator("pre.plan")).to_be_visible()
+    browser.screenshot("silk-request")
+    browser.open("/web/session")
+    print("request inspector: summary, filtered list, the request's SQL and its query plan")
+
+
+# Checks that run signed in.
+CHECKS = [check_session_page, check_task_monitor, check_request_inspector, check_flamegraph]
 
 
 def main() -> int:

@@ -30,6 +30,7 @@ impl<T: Type> Payload for FastJson<T> {
 
 impl<T: Type + Serialize + Send> IntoResponse for FastJson<T> {
     fn into_response(self) -> Response {
+        let _span = tracing::debug_span!("serialize").entered();
         // A page of 20 movies is a few KiB: start there rather than growing from empty.
         let mut body = Vec::with_capacity(4096);
         match serde_json::to_writer(&mut body, &self.0) {

@@ -5,6 +5,7 @@ pub mod cache_page;
 pub mod caching;
 pub mod conditional;
 pub mod error;
+pub mod flamegraph;
 pub mod genres;
 pub mod guard;
 mod health;
@@ -13,9 +14,12 @@ pub mod invalidation;
 pub mod json;
 pub mod lab;
 pub mod links;
+pub mod metrics;
 pub mod movies;
 pub mod operations;
 pub mod pagination;
+pub mod profile;
+pub mod profiling;
 pub mod ratings;
 pub mod recommendations;
 pub mod request_id;
@@ -32,6 +36,7 @@ use poem_openapi::{OpenApiService, Tags};
 use crate::cache::{Cache, CacheConfig};
 use crate::db::Db;
 use crate::jobs::submit::Jobs;
+use crate::profiling::Inspector;
 use crate::web::{SessionConfig, Sessions};
 use auth::AdminAuth;
 
@@ -97,6 +102,11 @@ pub enum ApiTags {
     /// Reusing pooled connections (the seed's `CONN_MAX_AGE`) instead of opening one per request.
     #[oai(rename = "Lab: connection reuse")]
     LabConnectionReuse,
+    /// Flamegraphs of the server's spans over a time window (cProfile's job for a running server)
+    /// and Prometheus metrics. Admin-only. An admin's `?profile=true` on any request answers
+    /// with that request's own span tree instead.
+    #[oai(rename = "Profiling: flamegraphs and metrics")]
+    ProfilingFlame,
 }
 
 /// Every API struct, in the order Swagger UI lists them.
@@ -114,21 +124,31 @@ pub type Apis = (
     recommendations::RecommendationsApi,
     ratings::RatingsApi,
     links::LinksApi,
-    health::HealthApi,
+    // Health and the profiling tools, as one group.
+    (health::HealthApi, profiling::ProfilingApi, flamegraph::FlamegraphApi, metrics::MetricsApi),
     // The HTML pages, as one group (a tuple of APIs is one API).
     (
         crate::web::login::LoginApi,
         crate::web::pages::SessionPageApi,
         crate::web::flower::FlowerApi,
+        crate::web::silk::SilkApi,
         crate::web::assets::AssetsApi,
     ),
 );
 
 /// The documented API service over `db`, with writes checked against `auth`, the background
 /// jobs, and the web pages with their sign-in sessions.
-pub fn service(db: Db, auth: AdminAuth, cache: Cache, jobs: Jobs, web: SessionConfig) -> OpenApiService<Apis, ()> {
+pub fn service(
+    db: Db,
+    auth: AdminAuth,
+    cache: Cache,
+    jobs: Jobs,
+    web: SessionConfig,
+    inspector: Inspector,
+) -> OpenApiService<Apis, ()> {
     let health = health::HealthApi { read_only: db.is_read_only() };
     let sessions = Sessions::new(db.clone(), web);
+    let metrics_cache = cache.clone();
     let apis = (
         stats::StatsApi { db: db.clone() },
         movies::MoviesApi { db: db.clone() },
@@ -145,12 +165,18 @@ pub fn service(db: Db, auth: AdminAuth, cache: Cache, jobs: Jobs, web: SessionCo
         users::UsersApi { db: db.clone() },
         recommendations::RecommendationsApi { db: db.clone() },
         ratings::RatingsApi { db: db.clone(), auth: auth.clone() },
-        links::LinksApi { db },
-        health,
+        links::LinksApi { db: db.clone() },
+        (
+            health,
+            profiling::ProfilingApi { inspector: inspector.clone(), db: db.clone(), auth: auth.clone() },
+            flamegraph::FlamegraphApi { auth: auth.clone() },
+            metrics::MetricsApi { db: db.clone(), cache: metrics_cache, auth: auth.clone() },
+        ),
         (
             crate::web::login::LoginApi { sessions: sessions.clone(), auth },
             crate::web::pages::SessionPageApi { sessions: sessions.clone(), config: web },
-            crate::web::flower::FlowerApi { sessions, jobs },
+            crate::web::flower::FlowerApi { sessions: sessions.clone(), jobs },
+            crate::web::silk::SilkApi { sessions, inspector, db },
             crate::web::assets::AssetsApi,
         ),
     );
@@ -169,5 +195,5 @@ pub fn spec_json() -> String {
     let db = Db::detached();
     let jobs = Jobs::detached(db.clone());
     let cache = Cache::in_process(&CacheConfig::default());
-    service(db, AdminAuth::for_token(""), cache, jobs, SessionConfig::default()).spec()
+    service(db, AdminAuth::for_token(""), cache, jobs, SessionConfig::default(), Inspector::detached()).spec()
 }

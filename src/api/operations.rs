@@ -16,6 +16,8 @@ pub struct OperationRules {
 
 /// One documented path template (split into segments) and its operations by method.
 struct DocumentedPath {
+    /// As the spec writes it, e.g. `/api/movies/{id}`: the route label of the metrics.
+    text: Arc<str>,
     template: Vec<String>,
     by_method: BTreeMap<String, OperationRules>,
 }
@@ -44,19 +46,32 @@ impl Operations {
                     .collect();
                 by_method.insert(method.to_uppercase(), OperationRules { secured, scalar_query_params });
             }
-            paths.push(DocumentedPath { template: segments(template), by_method });
+            paths.push(DocumentedPath { text: Arc::from(template.as_str()), template: segments(template), by_method });
         }
         Self(Arc::new(paths))
     }
 
+    /// The template `path` matches; as the router does, a literal segment wins over a parameter
+    /// (`/api/movies/select-related` is not `/api/movies/{movie_id}`). Runs on every request (the
+    /// guard, the metrics), so it compares segments without copying them.
+    fn documented(&self, path: &str) -> Option<&DocumentedPath> {
+        let matches = |template: &[String]| {
+            let mut actual = path.split('/').filter(|part| !part.is_empty());
+            template.iter().all(|part| actual.next().is_some_and(|actual| part.starts_with('{') || part == actual))
+                && actual.next().is_none()
+        };
+        let parameters = |template: &[String]| template.iter().filter(|part| part.starts_with('{')).count();
+        self.0.iter().filter(|path| matches(&path.template)).min_by_key(|path| parameters(&path.template))
+    }
+
     /// The operations documented for the template that `path` matches, by method.
     pub fn for_path(&self, path: &str) -> Option<&BTreeMap<String, OperationRules>> {
-        let wanted = segments(path);
-        let matches = |template: &[String]| {
-            template.len() == wanted.len()
-                && template.iter().zip(&wanted).all(|(part, actual)| part.starts_with('{') || part == actual)
-        };
-        self.0.iter().find(|path| matches(&path.template)).map(|path| &path.by_method)
+        self.documented(path).map(|path| &path.by_method)
+    }
+
+    /// The documented template that `path` matches, e.g. `/api/movies/{id}` for `/api/movies/7`.
+    pub fn template(&self, path: &str) -> Option<Arc<str>> {
+        self.documented(path).map(|path| path.text.clone())
     }
 
     /// The methods `path` accepts, for the `Allow` header of a 405, e.g. `DELETE, GET, HEAD`;
@@ -96,5 +111,18 @@ mod tests {
         assert!(operations.find("POST", "/api/ratings").unwrap().secured);
         assert!(!operations.find("POST", "/web/page").unwrap().secured, "a session cookie is the page's own guard");
         assert!(!operations.find("POST", "/login").unwrap().secured);
+    }
+
+    #[test]
+    fn a_literal_segment_wins_over_a_parameter_whatever_the_order_in_the_spec() {
+        let spec = r#"{"paths": {
+            "/api/movies/{movie_id}": {"get": {}},
+            "/api/movies/select-related": {"get": {"parameters": [{"in": "query", "name": "limit", "schema": {}}]}}
+        }}"#;
+        let operations = Operations::from_spec(spec);
+        assert_eq!(operations.template("/api/movies/select-related/").as_deref(), Some("/api/movies/select-related"));
+        assert_eq!(operations.find("GET", "/api/movies/select-related").unwrap().scalar_query_params, ["limit"]);
+        assert_eq!(operations.template("/api/movies/7").as_deref(), Some("/api/movies/{movie_id}"));
+        assert_eq!(operations.template("/api/movies/7/extra"), None);
     }
 }

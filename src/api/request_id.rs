@@ -2,12 +2,15 @@
 //! tracing span, and the JSON shape for errors raised outside the handlers (unknown routes,
 //! wrong methods, oversized bodies).
 
+use std::sync::Arc;
+
 use poem::http::{header, HeaderValue, StatusCode};
 use poem::{Endpoint, IntoResponse, Middleware, Request, Response};
 use tracing::Instrument;
 
 use super::error::ErrorBody;
 use crate::db::statements;
+use crate::profiling::metrics;
 
 pub const HEADER: &str = "x-request-id";
 
@@ -54,6 +57,7 @@ impl<E: Endpoint> Endpoint for RequestContextEndpoint<E> {
     type Output = Response;
 
     async fn call(&self, request: Request) -> poem::Result<Response> {
+        let arrived = std::time::Instant::now();
         let id = incoming_id(&request).unwrap_or_else(new_id);
         let (method, path) = (request.method().clone(), request.uri().path().to_string());
         let span = tracing::info_span!(
@@ -72,6 +76,8 @@ impl<E: Endpoint> Endpoint for RequestContextEndpoint<E> {
         });
         // Every statement the request's units of work ran, whichever threads they ran on.
         let (mut response, statements) = statements::in_request(handled).instrument(span.clone()).await;
+        // For the profiling middleware around this one, which times the whole request.
+        statements::add_to_request(statements.clone());
         span.record("status", response.status().as_u16());
         span.record("queries", statements.count());
         tracing::debug!(
@@ -81,6 +87,9 @@ impl<E: Endpoint> Endpoint for RequestContextEndpoint<E> {
             query_ms = statements.elapsed().as_secs_f64() * 1e3,
             "response"
         );
+        // Undocumented paths (404s, the pages' assets) share one label, so labels stay bounded.
+        let route = self.operations.template(&path).unwrap_or_else(|| Arc::from("(unmatched)"));
+        metrics::record_request(method.as_str(), route, response.status().as_u16(), arrived.elapsed());
         if let Ok(value) = HeaderValue::from_str(&id) {
             response.headers_mut().insert(HEADER, value);
         }

@@ -16,6 +16,8 @@ use super::request_id::RequestContext;
 use crate::cache::Cache;
 use crate::db::Db;
 use crate::jobs::submit::Jobs;
+use crate::profiling::middleware::Profiling;
+use crate::profiling::Inspector;
 use crate::web::SessionConfig;
 
 /// Request bodies larger than this are refused with 413.
@@ -23,6 +25,8 @@ pub const MAX_BODY_BYTES: usize = 64 * 1024;
 
 /// Builds the app. `server_url` is the base URL the spec advertises; `hosts` says which Host
 /// headers are served and what links are built on.
+// The app's parts, each built once at start; a struct for them would only repeat this list.
+#[allow(clippy::too_many_arguments)]
 pub fn app(
     db: Db,
     auth: AdminAuth,
@@ -31,11 +35,13 @@ pub fn app(
     server_url: &str,
     hosts: HostPolicy,
     sessions: SessionConfig,
+    inspector: Inspector,
 ) -> impl Endpoint {
-    let api = super::service(db, auth.clone(), cache.clone(), jobs, sessions).server(server_url);
+    let api = super::service(db, auth.clone(), cache.clone(), jobs, sessions, inspector.clone()).server(server_url);
     let spec = api.spec();
     let operations = Operations::from_spec(&spec);
-    let guard = Arc::new(Guard { operations: operations.clone(), auth });
+    let profiling = Profiling { inspector, operations: operations.clone(), auth: auth.clone() };
+    let guard = Arc::new(Guard { operations: operations.clone(), auth: auth.clone() });
     Route::new()
         .at("/openapi.json", api.spec_endpoint())
         .nest("/docs", api.swagger_ui())
@@ -52,6 +58,10 @@ pub fn app(
         // The per-view cache finds the cache here.
         .data(cache)
         .with(RequestContext { operations })
+        // Around the request context, so that its error answers get the debug headers too.
+        .with(profiling)
+        // Outside the request context: the request's span is inside the profile.
+        .around(move |endpoint, request| super::profile::profile_requests(auth.clone(), endpoint, request))
         // Outermost, so that every answer under the pages' paths gets them, errors included.
         .around(crate::web::headers::secure_pages)
 }

@@ -36,6 +36,21 @@ pub struct ApiRoot {
     pub celery_background_tasks: BackgroundTaskEndpoints,
     /// Periodic tasks (Celery Beat's schedules).
     pub scheduling: SchedulingEndpoints,
+    /// The request inspector and its data (admin).
+    pub profiling_tools: ProfilingTools,
+}
+
+/// The profiling endpoints (admin).
+#[derive(Debug, Clone, Object, Serialize)]
+pub struct ProfilingTools {
+    /// The request inspector's pages (HTML, admin login).
+    pub inspector: String,
+    /// Its summary as JSON (admin token).
+    pub summary: String,
+    /// Recorded requests as JSON (admin token).
+    pub requests: String,
+    /// A template: replace `{id}`.
+    pub request: String,
 }
 
 /// The background task endpoints.
@@ -148,6 +163,12 @@ impl StatsApi {
                 monitor: url("/flower/"),
             },
             scheduling: SchedulingEndpoints { schedules: url("/api/schedules"), task_types: url("/api/tasks/types") },
+            profiling_tools: ProfilingTools {
+                inspector: url("/silk/"),
+                summary: url("/api/profiling/requests/summary"),
+                requests: url("/api/profiling/requests"),
+                request: url("/api/profiling/requests/{id}"),
+            },
         })
     }
 

@@ -22,6 +22,7 @@ mod memory;
 mod ops;
 mod redis;
 mod stats;
+pub mod tally;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -242,6 +243,11 @@ impl Cache {
         if let Backend::Memory(store) = &self.0.backend {
             store.run_pending_tasks().await;
         }
+    }
+
+    /// Hits and misses per key prefix since start, without asking the backend anything.
+    pub fn hit_counts(&self) -> Vec<PrefixStats> {
+        self.0.counters.snapshot().0
     }
 
     pub async fn stats(&self) -> CacheStats {

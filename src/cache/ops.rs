@@ -2,14 +2,16 @@
 //! single-flight loading for both.
 
 use std::future::Future;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
+use tracing::Instrument;
 
 use super::flight::{self, Role};
 use super::format::{self, CachedResponse, Format};
+use super::tally;
 use super::{Cache, CacheStatus, Fetched, Loaded};
 
 fn encode_json<T: Serialize + ?Sized>(value: &T) -> Option<Bytes> {
@@ -18,6 +20,12 @@ fn encode_json<T: Serialize + ?Sized>(value: &T) -> Option<Bytes> {
 
 fn decode_json<T: DeserializeOwned>(payload: &Bytes) -> Option<T> {
     serde_json::from_slice(payload).ok()
+}
+
+/// The span of one call to the backend: `operation` is `get` or `set`, `prefix` the key's first
+/// `:`-separated part (the rest can hold user input, and is not recorded).
+fn call_span(operation: &'static str, key: &str) -> tracing::Span {
+    tracing::debug_span!("cache", operation, prefix = key.split(':').next().unwrap_or_default())
 }
 
 /// How a kind of value becomes a payload, and back.
@@ -103,10 +111,13 @@ impl Cache {
     }
 
     async fn fetch_with<T>(&self, key: &str, format: Format, decode: fn(&Bytes) -> Option<T>) -> Fetched<T> {
-        let (envelope, data_version) = self.0.backend.fetch(&self.full_key(key)).await;
+        let full_key = self.full_key(key);
+        let started = Instant::now();
+        let (envelope, data_version) = self.0.backend.fetch(&full_key).instrument(call_span("get", key)).await;
         let value = envelope.and_then(|envelope| format::open(&envelope, format, data_version));
         let value = value.and_then(|payload| decode(&payload));
         self.0.counters.record(key, value.is_some());
+        tally::lookup(key, value.is_some(), started);
         Fetched { value, data_version }
     }
 
@@ -120,8 +131,10 @@ impl Cache {
         encode: fn(&T) -> Option<Bytes>,
     ) {
         if let Some(payload) = encode(value) {
+            let started = Instant::now();
             let envelope = format::seal(format, data_version, &payload);
-            self.0.backend.store(self.full_key(key), envelope, ttl).await;
+            self.0.backend.store(self.full_key(key), envelope, ttl).instrument(call_span("set", key)).await;
+            tally::store(key, started);
         }
     }
 
@@ -141,16 +154,19 @@ impl Cache {
         let mut load = Some(load);
         let mut counted = false;
         loop {
-            let (envelope, data_version) = self.0.backend.fetch(&full_key).await;
+            let started = Instant::now();
+            let (envelope, data_version) = self.0.backend.fetch(&full_key).instrument(call_span("get", key)).await;
             let found = envelope.and_then(|envelope| format::open(&envelope, format, data_version));
             if let Some(value) = found.and_then(|payload| (codec.1)(&payload)) {
                 if !counted {
                     self.0.counters.record(key, true);
+                    tally::lookup(key, true, started);
                 }
                 return Ok(Loaded { value, status: CacheStatus::Hit });
             }
             if !counted {
                 self.0.counters.record(key, false);
+                tally::lookup(key, false, started);
                 counted = true;
             }
             match self.0.flights.join(&full_key, data_version) {
@@ -161,8 +177,10 @@ impl Cache {
                         // Waiters and newcomers get the value now; the flight stays open until it
                         // is stored, so no newcomer misses and computes it again.
                         lead.publish(payload.clone());
+                        let started = Instant::now();
                         let envelope = format::seal(format, data_version, &payload);
-                        self.0.backend.store(full_key, envelope, ttl).await;
+                        self.0.backend.store(full_key, envelope, ttl).instrument(call_span("set", key)).await;
+                        tally::store(key, started);
                     }
                     return Ok(Loaded { value, status: CacheStatus::Miss });
                 }

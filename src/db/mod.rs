@@ -9,6 +9,7 @@ mod connect;
 pub mod filter;
 mod functions;
 pub mod index_compare;
+pub mod inspector;
 pub mod jobs;
 pub mod lab;
 pub mod maintenance;
@@ -105,6 +106,25 @@ where
     // Nothing was written: ending the transaction only releases the snapshot.
     statements::housekeeping(|| tx.finish()).map_err(DbError::from)?;
     value
+}
+
+/// Puts a unit of work's statement count and SQL on its span, and counts them for `/metrics`.
+/// The SQL is the first statement's (with the count of the others): it is already held as
+/// text, so only a span that is being recorded pays for the copy.
+pub(crate) fn note_on_span(span: &tracing::Span, recording: &Recording) {
+    crate::profiling::metrics::record_db(recording.count(), recording.elapsed());
+    if span.is_disabled() {
+        return;
+    }
+    span.record("statements", recording.count());
+    if let Some(first) = recording.statements().first() {
+        match recording.count() {
+            1 => span.record("sql", &*first.sql),
+            count => {
+                span.record("sql", tracing::field::display(format_args!("{} (and {} more)", first.sql, count - 1)))
+            }
+        };
+    }
 }
 
 /// A handle to the database: cheap to clone, shared by every request, job and command.
@@ -319,7 +339,8 @@ impl Db {
         E: From<DbError> + Send + 'static,
     {
         let db = self.clone();
-        let span = tracing::debug_span!("db", operation, statements = tracing::field::Empty);
+        let span =
+            tracing::debug_span!("db", operation, statements = tracing::field::Empty, sql = tracing::field::Empty);
         let background = match self.background {
             true => Some(self.background_permits.clone().acquire_owned().await.map_err(|_| DbError::Closed)?),
             false => None,
@@ -329,10 +350,12 @@ impl Db {
             let _permits = (permit, background);
             let _entered = span.enter();
             if !db.records_statements {
-                return (db.with_conn(work), Recording::off());
+                let result = db.with_conn(work);
+                note_on_span(&span, &Recording::off());
+                return (result, Recording::off());
             }
             let (result, recording) = statements::record(|| db.with_conn(work));
-            span.record("statements", recording.count());
+            note_on_span(&span, &recording);
             (result, recording)
         })
         .await?;

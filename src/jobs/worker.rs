@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use fang::AsyncRunnable;
 use tokio::sync::watch;
+use tracing::Instrument;
 
 use super::context::{StopReason, TaskContext};
 use super::limits::TimeLimits;
@@ -66,8 +67,9 @@ async fn run_claimed(worker: &str, shared: &WorkerShared, claimed: Claimed) {
     let db = shared.queue.db().clone();
     let context = TaskContext::new(db.for_background(), claimed.id, claimed.attempt, shared.retention);
     let _registration = shared.running.add(claimed.id, context.clone());
+    let span = tracing::debug_span!("job", name = %claimed.name, task = %claimed.id, attempt = claimed.attempt);
     let outcome = match serde_json::from_str::<Box<dyn AsyncRunnable>>(&claimed.metadata) {
-        Ok(task) => run_with_limits(shared, &claimed, task, context).await,
+        Ok(task) => run_with_limits(shared, &claimed, task, context).instrument(span).await,
         Err(err) => Outcome::Failed { error: format!("the task cannot be read: {err}"), retry_at_ms: None },
     };
     let (id, attempt) = (claimed.id, claimed.attempt);
@@ -111,7 +113,8 @@ async fn run_with_limits(
     // fang's backoff for this attempt, asked now: the task itself moves into its run.
     let retry_delay_ms = i64::from(task.backoff(u32::try_from(claimed.attempt).unwrap_or(u32::MAX))) * 1000;
     let scoped = context.clone();
-    let mut handle = tokio::spawn(scoped.scope(async move { task.run(&queue).await }));
+    // In the job's span: the task's units of work are its children in a flamegraph.
+    let mut handle = tokio::spawn(scoped.scope(async move { task.run(&queue).await }).in_current_span());
     let soft = tokio::time::sleep(limits.soft);
     let hard = tokio::time::sleep(limits.hard);
     tokio::pin!(soft, hard);

@@ -4,6 +4,7 @@
 pub mod caching;
 pub mod genres;
 pub mod index_compare;
+pub mod inspector;
 pub mod lab;
 pub mod movies;
 pub mod periodic_tasks;

@@ -14,6 +14,7 @@ pub mod login;
 pub mod pages;
 pub mod responses;
 pub mod session;
+pub mod silk;
 pub mod templates;
 
 use std::time::Duration;

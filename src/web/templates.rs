@@ -20,6 +20,9 @@ static TEMPLATES: LazyLock<Environment<'static>> = LazyLock::new(|| {
         ("login.html", include_str!("templates/login.html")),
         ("message.html", include_str!("templates/message.html")),
         ("session.html", include_str!("templates/session.html")),
+        ("silk_list.html", include_str!("templates/silk_list.html")),
+        ("silk_request.html", include_str!("templates/silk_request.html")),
+        ("silk_summary.html", include_str!("templates/silk_summary.html")),
     ];
     for (name, source) in templates {
         env.add_template(name, source).expect("the embedded templates parse");

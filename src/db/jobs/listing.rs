@@ -162,6 +162,14 @@ pub fn stats(conn: &Connection, now_ms: i64, alive_since: i64) -> rusqlite::Resu
     Ok(TaskStats { queue_length, by_name, workers: workers(conn, alive_since)? })
 }
 
+/// Tasks per type and state, for the metrics: `(name, state, count)`, by name and state.
+pub fn counts_by_name_and_state(conn: &Connection) -> rusqlite::Result<Vec<(String, String, i64)>> {
+    let mut counts =
+        conn.prepare_cached("SELECT name, state, count(*) FROM job_results GROUP BY name, state ORDER BY name, state")?;
+    let rows = counts.query_map([], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)))?;
+    rows.collect()
+}
+
 fn empty_stats(name: String) -> TaskTypeStats {
     TaskTypeStats {
         name,

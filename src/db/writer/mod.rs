@@ -124,14 +124,14 @@ impl Writer {
 }
 
 fn write_span(operation: &'static str) -> Span {
-    tracing::debug_span!("db_write", operation, statements = tracing::field::Empty)
+    tracing::debug_span!("db_write", operation, statements = tracing::field::Empty, sql = tracing::field::Empty)
 }
 
 /// Runs `work` inside `span`, recording its statements.
 fn recorded<T>(span: &Span, work: impl FnOnce() -> T) -> (T, Recording) {
     let _entered = span.enter();
     let (result, recording) = statements::record(work);
-    span.record("statements", recording.count());
+    crate::db::note_on_span(span, &recording);
     (result, recording)
 }
 
