@@ -48,8 +48,8 @@ class Browser:
         assert resp is not None and resp.status == 200, f"GET {path} -> {resp and resp.status}"
         expect(self.page).to_have_url(f"{self.base_url}{expected_path or path}")
 
-    def screenshot(self, name: str) -> None:
-        self.page.screenshot(path=str(self.out_dir / f"{name}.png"), full_page=True)
+    def screenshot(self, name: str, full_page: bool = True) -> None:
+        self.page.screenshot(path=str(self.out_dir / f"{name}.png"), full_page=full_page)
 
     def assert_clean(self, where: str) -> None:
         """No console error and no CSP violation so far."""
@@ -183,7 +183,8 @@ def check_flamegraph(browser: Browser) -> None:
     expect(frame).to_be_attached()
     frame.locator("rect").hover()
     expect(page.locator("#details")).to_contain_text("request")
-    browser.screenshot("flamegraph")
+    # Chromium cannot measure a bare SVG document's full height, so only the viewport is taken.
+    browser.screenshot("flamegraph", full_page=False)
     browser.open("/web/session")
     print("flamegraph: an SVG with the requests' spans, its script ran, no console error")
 
@@ -253,7 +254,10 @@ def main() -> int:
             sign_out(browser)
             browser.assert_clean("sign-out")
         except Exception:
-            browser.screenshot("web-failure")
+            try:
+                browser.screenshot("web-failure", full_page=False)
+            except Exception as err:  # the check's own error is the one to report
+                print(f"no failure screenshot: {err}", file=sys.stderr)
             if browser.problems:
                 print("browser problems:\n  " + "\n  ".join(browser.problems), file=sys.stderr)
             raise
