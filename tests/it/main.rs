@@ -1,0 +1,56 @@
+//! The integration tests, in one binary: it links once, and its tests share the machine's cores
+//! through one harness instead of running binary after binary.
+
+mod common;
+mod flamegraph_support;
+mod flower_support;
+mod inspector_support;
+
+mod api;
+mod api_errors;
+mod cache;
+mod cache_redis;
+mod caching;
+mod conditional_middleware;
+mod conditional_requests;
+mod crash;
+mod debug_headers;
+mod download;
+mod edge;
+mod edge_accept;
+mod edge_cli;
+mod edge_http;
+mod filter_language;
+mod flamegraph;
+mod flamegraph_cli;
+mod flower;
+mod flower_actions;
+mod generate;
+mod import_errors;
+mod import_limits;
+mod inspector;
+mod inspector_pages;
+mod interrupt;
+mod jobs;
+mod jobs_processes;
+mod jobs_seed_tasks;
+mod lab_performance;
+mod list_order;
+mod metrics;
+mod query_lab;
+mod read_only;
+mod real_data;
+mod recommendations;
+mod recommendations_demo;
+mod recommendations_model;
+mod recommendations_rebuild;
+mod schedules;
+mod schedules_processes;
+mod serve;
+mod startup;
+mod statement_recorder;
+mod strict_requests;
+mod upkeep;
+mod web_login;
+mod web_sessions;
+mod writes;
