@@ -3,12 +3,14 @@
 # server with both on (the defaults) and on one with both off (--no-inspector --debug-headers
 # false), over the same database file, back to back in alternating order, in one run. Then the
 # storage bound: requests are recorded (default 1,000,000, BENCH_STORAGE_REQUESTS) under the
-# default retention while the inspector file's size is printed.
+# default retention, with the rate cap off, while the inspector file's size is printed.
 #
 #   scripts/bench_profiling.sh [DATA] [SECONDS]
 #
 # DATA is a MovieLens folder or zip (default: the real ml-latest-small in ../shared). Needs `wrk`
-# (apt-get install wrk) and a release build. BENCH_ROUNDS sets the rounds (default 3).
+# (apt-get install wrk) and a release build. BENCH_ROUNDS sets the rounds (default 3);
+# BENCH_INSPECTOR_FLAGS adds serve flags to the server with the inspector on, for example
+# `--inspector-max-per-second 0` to record every request, as without the rate cap.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 source "$root/scripts/bench_lib.sh"
@@ -25,18 +27,15 @@ trap 'kill $servers 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$work
 command -v wrk >/dev/null || { echo "install wrk: apt-get install wrk" >&2; exit 1; }
 
 echo "machine: $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg); data: $data"
+echo "inspector flags: defaults ${BENCH_INSPECTOR_FLAGS:-}"
 echo "wrk: 2 threads, 16 connections, ${seconds}s per endpoint, $rounds rounds"
-"$binary" --db "$work/bench.db" import "$data" >/dev/null
-on=$(free_port)
-RUST_LOG=warn MOVIELENS_ADMIN_TOKEN=$token "$binary" --db "$work/bench.db" serve --bind "127.0.0.1:$on" >/dev/null 2>&1 &
-servers="$!"
-off=$(free_port)
-RUST_LOG=warn MOVIELENS_ADMIN_TOKEN=$token "$binary" --db "$work/bench.db" serve --bind "127.0.0.1:$off" \
-    --no-inspector --debug-headers false >/dev/null 2>&1 &
-servers="$servers $!"
-for port in $on $off; do
-    until curl -sf "http://127.0.0.1:$port/api/health" >/dev/null; do sleep 0.05; done
-done
+"$binary" --db "$work/bench.db" import "$data" >/dev/null 2>&1
+export MOVIELENS_ADMIN_TOKEN=$token
+# shellcheck disable=SC2086 # BENCH_INSPECTOR_FLAGS is a list of flags
+start_server "$work/bench.db" "$work/on.log" ${BENCH_INSPECTOR_FLAGS:-}
+on=$port servers=$server
+start_server "$work/bench.db" "$work/off.log" --no-inspector --debug-headers false
+off=$port servers="$servers $server"
 
 summary() {
     curl -sf -H "Authorization: Bearer $token" "http://127.0.0.1:$on/api/profiling/requests/summary"
@@ -78,7 +77,14 @@ echo
 summary | python3 -c 'import json, sys; s = json.load(sys.stdin); print("after the throughput runs:", s["recorded"], "recorded,", s["dropped"], "dropped,", s["stored"], "stored,", s["file_bytes"], "bytes")'
 
 echo
-echo "storage: recording $storage_requests requests under the default retention (10,000 requests, 24 h)"
+# The rate cap would take hours to let a million requests through, so the storage part records
+# every request: a server with the cap off and the default retention, on the same file.
+kill $servers 2>/dev/null || true
+wait 2>/dev/null || true
+rm -f "$work"/movielens-inspector.db*
+start_server "$work/bench.db" "$work/storage.log" --inspector-max-per-second 0
+on=$port servers=$server
+echo "storage: recording $storage_requests requests under the default retention (10,000 requests, 24 h), rate cap off"
 printf '%12s %10s %10s %10s %14s\n' recorded dropped stored "file MB" "file+wal bytes"
 while :; do
     line=$(summary | python3 -c 'import json, sys; s = json.load(sys.stdin); print(s["recorded"], s["dropped"], s["stored"], s["file_bytes"])')

@@ -186,6 +186,9 @@ pub struct InspectorSummary {
     /// Requests dropped since the server started because the write queue was full.
     #[oai(validator(minimum(value = "0"), maximum(value = "9007199254740991")))]
     pub dropped: i64,
+    /// Requests not recorded since the server started because the rate cap was reached.
+    #[oai(validator(minimum(value = "0"), maximum(value = "9007199254740991")))]
+    pub over_rate_cap: i64,
     /// Requests lost because their batch could not be written.
     #[oai(validator(minimum(value = "0"), maximum(value = "9007199254740991")))]
     pub write_failures: i64,
@@ -210,6 +213,9 @@ pub struct InspectorSummary {
     /// The share of requests recorded, in percent.
     #[oai(validator(minimum(value = "0"), maximum(value = "100")))]
     pub sample_percent: f64,
+    /// Requests recorded per second at most (0: no cap).
+    #[oai(validator(minimum(value = "0"), maximum(value = "1000000")))]
+    pub max_per_second: i64,
     /// The inspector file's size with its write-ahead log, in bytes.
     #[oai(validator(minimum(value = "0"), maximum(value = "9007199254740991")))]
     pub file_bytes: i64,

@@ -29,6 +29,13 @@ pub struct InspectorConfig {
     #[arg(long, env = "MOVIELENS_INSPECTOR_SAMPLE_PERCENT", default_value_t = 100.0, value_parser = parse_percent)]
     pub inspector_sample_percent: f64,
 
+    /// Requests recorded per second at most (0: no cap). Under it every sampled request is
+    /// recorded; a busier server records this many a second and counts the rest, so the
+    /// recorder's cost stays flat at any load.
+    #[arg(long, env = "MOVIELENS_INSPECTOR_MAX_PER_SECOND", default_value_t = 100,
+          value_parser = clap::value_parser!(u64).range(0..=1_000_000))]
+    pub inspector_max_per_second: u64,
+
     /// Path prefixes never recorded, comma-separated. By default the inspector's own pages, the
     /// pages' files, and the task monitor's refresh (every 2 s while it is open).
     #[arg(
@@ -77,6 +84,7 @@ impl Default for InspectorConfig {
             inspector_max_requests: 10_000,
             inspector_max_age_hours: 24.0,
             inspector_sample_percent: 100.0,
+            inspector_max_per_second: 100,
             inspector_ignore_paths: ["/silk", "/api/profiling", "/web/static", "/flower/fragments"]
                 .map(String::from)
                 .to_vec(),

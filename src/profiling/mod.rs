@@ -14,6 +14,7 @@ pub mod headers;
 pub mod metrics;
 pub mod middleware;
 pub mod queue;
+mod rate_cap;
 pub mod record;
 
 use std::path::{Path, PathBuf};
@@ -26,6 +27,7 @@ use crate::db::inspector::Retention;
 use crate::model::inspector::InspectorSummary;
 pub use config::InspectorConfig;
 use queue::{QueueCounts, RecordQueue};
+use rate_cap::RateCap;
 use record::{Masking, RequestRecord};
 
 /// The request inspector: cheap to clone, shared by the middleware, the JSON and the pages.
@@ -35,6 +37,7 @@ pub struct Inspector(Arc<Inner>);
 struct Inner {
     config: InspectorConfig,
     masking: Masking,
+    rate_cap: RateCap,
     /// `None` when recording is off (`--no-inspector`, or a detached inspector).
     store: Option<Store>,
 }
@@ -62,7 +65,8 @@ impl Inspector {
         let retention = Retention { max_requests: config.inspector_max_requests, max_age: config.max_age() };
         let queue = RecordQueue::start(writer, config.inspector_queue as usize, retention)?;
         let store = Store { path, queue, reader: Mutex::new(reader) };
-        Ok(Self(Arc::new(Inner { config: config.clone(), masking, store: Some(store) })))
+        let rate_cap = RateCap::new(config.inspector_max_per_second);
+        Ok(Self(Arc::new(Inner { config: config.clone(), masking, rate_cap, store: Some(store) })))
     }
 
     /// An inspector that records nothing and adds no headers (for building the spec).
@@ -74,7 +78,8 @@ impl Inspector {
     pub fn off(config: &InspectorConfig) -> Self {
         let config = InspectorConfig { no_inspector: true, ..config.clone() };
         let masking = Masking::new(&config.inspector_sensitive_keys);
-        Self(Arc::new(Inner { config, masking, store: None }))
+        let rate_cap = RateCap::new(config.inspector_max_per_second);
+        Self(Arc::new(Inner { config, masking, rate_cap, store: None }))
     }
 
     pub fn is_enabled(&self) -> bool {
@@ -89,8 +94,8 @@ impl Inspector {
         &self.0.masking
     }
 
-    /// Whether to record a request to `path`: recording is on, the path is not ignored, and the
-    /// request falls in the sample.
+    /// Whether to record a request to `path`: recording is on, the path is not ignored, the
+    /// request falls in the sample, and this second's rate cap is not reached.
     pub fn should_record(&self, path: &str) -> bool {
         let config = &self.0.config;
         self.0.store.is_some()
@@ -99,6 +104,7 @@ impl Inspector {
                 .iter()
                 .any(|prefix| !prefix.is_empty() && path.starts_with(prefix.as_str()))
             && (config.inspector_sample_percent >= 100.0 || fastrand::f64() * 100.0 < config.inspector_sample_percent)
+            && self.0.rate_cap.admit()
     }
 
     /// Queues a record for writing; dropped and counted if the queue is full.
@@ -149,6 +155,7 @@ impl Inspector {
             stored,
             recorded: count(|counts| &counts.queued),
             dropped: count(|counts| &counts.dropped),
+            over_rate_cap: self.0.rate_cap.over(),
             write_failures: count(|counts| &counts.write_failures),
             mean_ms,
             mean_queries,
@@ -158,6 +165,7 @@ impl Inspector {
             max_requests: i64::try_from(config.inspector_max_requests).unwrap_or(i64::MAX),
             max_age_hours: config.inspector_max_age_hours,
             sample_percent: config.inspector_sample_percent,
+            max_per_second: i64::try_from(config.inspector_max_per_second).unwrap_or(i64::MAX),
             file_bytes: self.file_bytes(),
         })
     }

@@ -177,3 +177,27 @@ fn a_full_queue_drops_and_counts_records_without_blocking_requests() {
         (page["requests"][0]["query"] == "n=after").then_some(())
     });
 }
+
+#[test]
+fn past_the_rate_cap_requests_are_served_but_not_recorded_and_the_summary_counts_them() {
+    let app = spawn_app_with(None, |serve| {
+        serve.admin_token = Some(Secret(TOKEN.into()));
+        serve.inspector.inspector_max_per_second = 5;
+    });
+    let started = std::time::Instant::now();
+    for n in 0..200 {
+        get_json(&app.url(&format!("/api/health?n={n}")), 200);
+    }
+    // The requests touched at most this many of the cap's one-second windows.
+    let windows = started.elapsed().as_secs() as i64 + 2;
+    let counts = wait_for("the recorded requests to be written", || {
+        let counts = summary(&app);
+        (counts["stored"] == counts["recorded"]).then_some(counts)
+    });
+    let (recorded, over) = (counts["recorded"].as_i64().unwrap(), counts["over_rate_cap"].as_i64().unwrap());
+    assert_eq!(recorded + over, 200, "{counts}");
+    assert!(recorded >= 5 && recorded <= 5 * windows, "{counts} in {windows} windows");
+    assert!(over > 0, "{counts}");
+    assert_eq!(counts["max_per_second"], 5);
+    assert_eq!(counts["dropped"], 0, "{counts}");
+}
