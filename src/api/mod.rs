@@ -1,5 +1,6 @@
 //! The HTTP API: one `#[OpenApi]` struct per resource, combined into one documented service.
 
+pub mod admin;
 pub mod auth;
 pub mod cache_page;
 pub mod caching;
@@ -102,6 +103,9 @@ pub enum ApiTags {
     /// Reusing pooled connections (the seed's `CONN_MAX_AGE`) instead of opening one per request.
     #[oai(rename = "Lab: connection reuse")]
     LabConnectionReuse,
+    /// The audit log of the admin writes (the Django admin's "Recent actions"). Admin-only.
+    #[oai(rename = "Admin: audit log")]
+    Audit,
     /// Flamegraphs of the server's spans over a time window (cProfile's job for a running server)
     /// and Prometheus metrics. Admin-only. An admin's `?profile=true` on any request answers
     /// with that request's own span tree instead.
@@ -124,6 +128,8 @@ pub type Apis = (
     recommendations::RecommendationsApi,
     ratings::RatingsApi,
     links::LinksApi,
+    // The admin writes of every model, and their audit log, as one group.
+    admin::AdminApis,
     // Health and the profiling tools, as one group.
     (health::HealthApi, profiling::ProfilingApi, flamegraph::FlamegraphApi, metrics::MetricsApi),
     // The HTML pages, as one group (a tuple of APIs is one API).
@@ -166,6 +172,7 @@ pub fn service(
         recommendations::RecommendationsApi { db: db.clone() },
         ratings::RatingsApi { db: db.clone(), auth: auth.clone() },
         links::LinksApi { db: db.clone() },
+        admin::apis(&db, &auth),
         (
             health,
             profiling::ProfilingApi { inspector: inspector.clone(), db: db.clone(), auth: auth.clone() },

@@ -2,16 +2,18 @@
 
 use poem::Request;
 use poem_openapi::param::{Path, Query};
-use poem_openapi::payload::Json;
 use poem_openapi::OpenApi;
 
+use super::admin::body::AdminJson;
+use super::admin::ratings::action;
+use super::admin::responses::{Removed, Saved};
+use super::admin::{removed, saved, Admin};
 use super::auth::{AdminAuth, AdminBearer};
 use super::error::{found, AppError, Lookup, Read};
-use super::json::FastJson;
 use super::pagination::{cursor_page, parse_cursor, CursorPage, RequestUrl, DEFAULT_PAGE_SIZE};
-use super::write_responses::{Created, Deleted};
 use super::ApiTags;
 use crate::db::{self, Db, DbError};
+use crate::model::admin::{AuditAction, Change};
 use crate::model::ratings::{NewRating, Rating, Tag};
 
 /// A row of a keyset-paginated list: ratings and tags.
@@ -133,27 +135,16 @@ impl RatingsApi {
 
     /// Record a rating
     ///
-    /// Requires the admin token. The movie's rating stats and the top-rated ranking include the
-    /// new rating at once.
+    /// Requires the admin token. Half stars from 0.5 to 5.0, a user id of at least 1, and an
+    /// existing movie (404 otherwise); the timestamp is now when omitted. A 400 lists every
+    /// field's problem. The movie's rating stats and the top-rated ranking include the new
+    /// rating at once.
     #[oai(path = "/ratings", method = "post", operation_id = "create_rating", tag = "ApiTags::Ratings")]
-    async fn create_rating(&self, request: &Request, token: AdminBearer, body: Json<NewRating>) -> Created<Rating> {
-        if let Err(err) = self.auth.verify(&token) {
-            return err.into();
-        }
+    async fn create_rating(&self, request: &Request, token: AdminBearer, body: AdminJson<NewRating>) -> Saved<Rating> {
         let new = body.0;
-        if new.timestamp.is_null() {
-            // The type accepts null only so that it can be refused with a clear message.
-            let message = "timestamp may be omitted, but not null".to_string();
-            return AppError::BadRequest(message, Some("timestamp".to_string())).into();
-        }
-        let timestamp = new.timestamp.value().copied().unwrap_or_else(unix_now);
-        match self.db.write("ratings.create", move |tx| db::ratings::create_rating(tx, &new, timestamp)).await {
-            Ok(rating) => {
-                let location = format!("{}/api/ratings/{}", RequestUrl::of(request).origin(), rating.id);
-                Created::Created(FastJson(rating), location)
-            }
-            Err(err) => AppError::from(err).into(),
-        }
+        let work = move |tx: &rusqlite::Transaction| db::admin::ratings::create_rating(tx, &new).map(Change::created);
+        let result = self.admin().write(&token, action("ratings.create", AuditAction::Create), work).await;
+        saved(result, request, |rating| format!("/api/ratings/{}", rating.id))
     }
 
     /// One rating
@@ -179,17 +170,10 @@ impl RatingsApi {
         /// The rating's id.
         #[oai(validator(minimum(value = "1"), maximum(value = "9007199254740991")))]
         rating_id: Path<i64>,
-    ) -> Deleted {
-        if let Err(err) = self.auth.verify(&token) {
-            return err.into();
-        }
+    ) -> Removed {
         let rating_id = rating_id.0;
-        let deleted = self.db.write("ratings.delete", move |tx| db::ratings::delete_rating(tx, rating_id)).await;
-        match deleted {
-            Ok(true) => Deleted::Deleted,
-            Ok(false) => no_rating(rating_id).into(),
-            Err(err) => AppError::from(err).into(),
-        }
+        let work = move |tx: &rusqlite::Transaction| db::admin::ratings::delete_rating(tx, rating_id);
+        removed(self.admin().write(&token, action("ratings.delete", AuditAction::Delete), work).await)
     }
 
     /// List tags
@@ -225,6 +209,8 @@ fn no_rating(rating_id: i64) -> AppError {
     AppError::NotFound(format!("no rating has id {rating_id}"))
 }
 
-fn unix_now() -> i64 {
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |elapsed| elapsed.as_secs() as i64)
+impl RatingsApi {
+    fn admin(&self) -> Admin {
+        Admin { db: self.db.clone(), auth: self.auth.clone() }
+    }
 }
