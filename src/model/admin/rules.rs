@@ -110,6 +110,13 @@ pub fn movie_changes(changes: &MovieChanges) -> Vec<FieldError> {
             problems.genre_names(field, names);
         }
     }
+    if let (Some(add), Some(remove)) = (&changes.add_genres, &changes.remove_genres) {
+        for (index, name) in remove.iter().enumerate() {
+            if add.iter().any(|added| added.trim().eq_ignore_ascii_case(name.trim())) {
+                problems.add(format!("remove_genres[{index}]"), format!("'{}' is also in add_genres", name.trim()));
+            }
+        }
+    }
     problems.into_vec()
 }
 
