@@ -5,7 +5,7 @@ mod admin_support;
 mod common;
 
 use admin_support::{assert_error, delete, spawn, write, write_as, TOKEN};
-use common::{get_json, send};
+use common::send;
 use serde_json::{json, Value};
 
 fn log(app: &common::TestApp, query: &str) -> (u16, Value) {

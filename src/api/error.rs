@@ -9,7 +9,7 @@ use poem_openapi::types::Type;
 use serde::Serialize;
 
 use super::json::FastJson;
-use poem_openapi::{ApiResponse, Object, Union};
+use poem_openapi::{ApiResponse, Object};
 
 use super::request_id;
 use crate::db::DbError;
@@ -31,9 +31,9 @@ pub struct ErrorBody {
     pub request_id: String,
 }
 
-/// An error's details: text, or the list of a body's field problems.
-#[derive(Debug, Clone, Union)]
-#[oai(one_of)]
+/// An error's details: text, or the list of a body's field problems. (Its schema is written
+/// in `error_details.rs`: a derived union would also claim `type: object`, which text is not.)
+#[derive(Debug, Clone)]
 pub enum ErrorDetails {
     Text(String),
     Fields(Vec<FieldError>),

@@ -6,6 +6,7 @@ pub mod cache_page;
 pub mod caching;
 pub mod conditional;
 pub mod error;
+mod error_details;
 pub mod flamegraph;
 pub mod genres;
 pub mod guard;
