@@ -145,3 +145,29 @@ fn deleting_a_movie_removes_its_ratings_tags_link_and_genres_and_every_figure_fo
     }
     assert_no_drift(&app);
 }
+
+#[test]
+fn the_spec_lists_each_path_once_with_its_reads_and_writes_together() {
+    let (app, _data) = spawn();
+    let spec = movielens::api::spec_json();
+    // A path declared by two API structs would appear twice, and a JSON reader keeps only one.
+    let mut seen = std::collections::HashSet::new();
+    for line in spec.lines().filter(|line| line.starts_with("    \"/")) {
+        assert!(seen.insert(line.to_string()), "listed twice: {line}");
+    }
+    assert!(seen.len() > 50, "the spec's paths were not found");
+    let paths: serde_json::Value = serde_json::from_str::<serde_json::Value>(&spec).unwrap()["paths"].clone();
+    for (path, methods) in [
+        ("/api/movies/{movie_id}", ["get", "patch", "delete"]),
+        ("/api/genres/{name}", ["get", "patch", "delete"]),
+        ("/api/ratings/{rating_id}", ["get", "patch", "delete"]),
+        ("/api/tags/{tag_id}", ["get", "patch", "delete"]),
+        ("/api/links/{movie_id}", ["get", "patch", "delete"]),
+    ] {
+        for method in methods {
+            assert!(paths[path].get(method).is_some(), "{method} {path} is missing");
+        }
+    }
+    let (status, headers, _) = common::send("PUT", &app.url("/api/genres/Drama"), &[], None);
+    assert_eq!((status, headers["allow"].to_str().unwrap()), (405, "DELETE, GET, PATCH, HEAD"));
+}

@@ -37,7 +37,7 @@ fn a_wrong_method_is_a_405_with_allow() {
     let (status, headers, body) = send("PUT", &app.url("/api/movies/1"), &[], None);
     assert_eq!(status, 405);
     assert_error_shape(&body, "method_not_allowed");
-    assert_eq!(headers["allow"], "GET, HEAD");
+    assert_eq!(headers["allow"], "DELETE, GET, PATCH, HEAD");
     let (status, headers, _) = send("PATCH", &app.url("/api/ratings/"), &[], None);
     assert_eq!(status, 405);
     assert_eq!(headers["allow"], "GET, POST, HEAD");

@@ -129,7 +129,7 @@ pub type Apis = (
     recommendations::RecommendationsApi,
     ratings::RatingsApi,
     links::LinksApi,
-    // The admin writes of every model, and their audit log, as one group.
+    // The admin writes with paths of their own (tags by id) and the audit log, as one group.
     admin::AdminApis,
     // Health and the profiling tools, as one group.
     (health::HealthApi, profiling::ProfilingApi, flamegraph::FlamegraphApi, metrics::MetricsApi),
@@ -156,9 +156,10 @@ pub fn service(
     let health = health::HealthApi { read_only: db.is_read_only() };
     let sessions = Sessions::new(db.clone(), web);
     let metrics_cache = cache.clone();
+    let admin = admin::Admin { db: db.clone(), auth: auth.clone() };
     let apis = (
         stats::StatsApi { db: db.clone() },
-        movies::MoviesApi { db: db.clone() },
+        movies::MoviesApi { db: db.clone(), admin: admin.clone() },
         caching::CachingApi { db: db.clone(), cache, auth: auth.clone() },
         (
             tasks::TasksApi { jobs: jobs.clone(), auth: auth.clone() },
@@ -168,12 +169,12 @@ pub fn service(
         lab::q_filters::QFiltersLabApi { db: db.clone() },
         lab::f_update::FExpressionLabApi { db: db.clone(), auth: auth.clone() },
         lab::performance::PerformanceLabApi { db: db.clone() },
-        genres::GenresApi { db: db.clone() },
+        genres::GenresApi { db: db.clone(), admin: admin.clone() },
         users::UsersApi { db: db.clone() },
         recommendations::RecommendationsApi { db: db.clone() },
         ratings::RatingsApi { db: db.clone(), auth: auth.clone() },
-        links::LinksApi { db: db.clone() },
-        admin::apis(&db, &auth),
+        links::LinksApi { db: db.clone(), admin: admin.clone() },
+        admin::apis(&admin),
         (
             health,
             profiling::ProfilingApi { inspector: inspector.clone(), db: db.clone(), auth: auth.clone() },

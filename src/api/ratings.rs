@@ -5,15 +5,14 @@ use poem_openapi::param::{Path, Query};
 use poem_openapi::OpenApi;
 
 use super::admin::body::AdminJson;
-use super::admin::ratings::action;
-use super::admin::responses::{Removed, Saved};
-use super::admin::{removed, saved, Admin};
+use super::admin::responses::{Changed, Removed, Saved};
+use super::admin::{self, Admin};
 use super::auth::{AdminAuth, AdminBearer};
 use super::error::{found, AppError, Lookup, Read};
 use super::pagination::{cursor_page, parse_cursor, CursorPage, RequestUrl, DEFAULT_PAGE_SIZE};
 use super::ApiTags;
 use crate::db::{self, Db, DbError};
-use crate::model::admin::{AuditAction, Change};
+use crate::model::admin::{NewTag, RatingChanges};
 use crate::model::ratings::{NewRating, Rating, Tag};
 
 /// A row of a keyset-paginated list: ratings and tags.
@@ -141,10 +140,7 @@ impl RatingsApi {
     /// rating at once.
     #[oai(path = "/ratings", method = "post", operation_id = "create_rating", tag = "ApiTags::Ratings")]
     async fn create_rating(&self, request: &Request, token: AdminBearer, body: AdminJson<NewRating>) -> Saved<Rating> {
-        let new = body.0;
-        let work = move |tx: &rusqlite::Transaction| db::admin::ratings::create_rating(tx, &new).map(Change::created);
-        let result = self.admin().write(&token, action("ratings.create", AuditAction::Create), work).await;
-        saved(result, request, |rating| format!("/api/ratings/{}", rating.id))
+        admin::ratings::create(&self.admin(), request, token, body).await
     }
 
     /// One rating
@@ -171,9 +167,33 @@ impl RatingsApi {
         #[oai(validator(minimum(value = "1"), maximum(value = "9007199254740991")))]
         rating_id: Path<i64>,
     ) -> Removed {
-        let rating_id = rating_id.0;
-        let work = move |tx: &rusqlite::Transaction| db::admin::ratings::delete_rating(tx, rating_id);
-        removed(self.admin().write(&token, action("ratings.delete", AuditAction::Delete), work).await)
+        admin::ratings::delete(&self.admin(), token, rating_id.0).await
+    }
+
+    /// Change a rating
+    ///
+    /// Requires the admin token. Only the fields given change, under the same rules as a new
+    /// rating. The movie's figures (both movies', when it moves), its genres' and the top-rated
+    /// score follow at once.
+    #[oai(path = "/ratings/:rating_id", method = "patch", operation_id = "update_rating", tag = "ApiTags::Ratings")]
+    async fn update_rating(
+        &self,
+        token: AdminBearer,
+        /// The rating's id.
+        #[oai(validator(minimum(value = "1"), maximum(value = "9007199254740991")))]
+        rating_id: Path<i64>,
+        body: AdminJson<RatingChanges>,
+    ) -> Changed<Rating> {
+        admin::ratings::update(&self.admin(), token, rating_id.0, body).await
+    }
+
+    /// Record a tag
+    ///
+    /// Requires the admin token. The text is stored trimmed (1 to 255 characters); the
+    /// timestamp is now when omitted. An unknown movie is a 404.
+    #[oai(path = "/tags", method = "post", operation_id = "create_tag", tag = "ApiTags::Tags")]
+    async fn create_tag(&self, request: &Request, token: AdminBearer, body: AdminJson<NewTag>) -> Saved<Tag> {
+        admin::tags::create(&self.admin(), request, token, body).await
     }
 
     /// List tags

@@ -104,24 +104,11 @@ pub fn removed<T>(result: Result<Change<T>, AppError>) -> Removed {
     }
 }
 
-/// The admin write APIs, as one group of the service.
-pub type AdminApis = (
-    movies::MovieWritesApi,
-    genres::GenreWritesApi,
-    ratings::RatingWritesApi,
-    tags::TagWritesApi,
-    links::LinkWritesApi,
-    log::AuditLogApi,
-);
+/// The admin APIs with paths of their own, as one group of the service. The writes on paths
+/// that the read APIs own are declared there (one path, one `#[OpenApi]` struct, or the spec
+/// would list the path twice) and call the functions here.
+pub type AdminApis = (tags::TagWritesApi, log::AuditLogApi);
 
-pub fn apis(db: &Db, auth: &AdminAuth) -> AdminApis {
-    let admin = Admin { db: db.clone(), auth: auth.clone() };
-    (
-        movies::MovieWritesApi { admin: admin.clone() },
-        genres::GenreWritesApi { admin: admin.clone() },
-        ratings::RatingWritesApi { admin: admin.clone() },
-        tags::TagWritesApi { admin: admin.clone() },
-        links::LinkWritesApi { admin: admin.clone() },
-        log::AuditLogApi { admin },
-    )
+pub fn apis(admin: &Admin) -> AdminApis {
+    (tags::TagWritesApi { admin: admin.clone() }, log::AuditLogApi { admin: admin.clone() })
 }

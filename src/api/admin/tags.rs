@@ -1,4 +1,5 @@
-//! `POST /api/tags`, `PATCH` and `DELETE /api/tags/{tag_id}`.
+//! `GET`, `PATCH` and `DELETE /api/tags/{tag_id}`, and the write behind `POST /api/tags` (declared
+//! on `crate::api::ratings::RatingsApi`, which owns `/api/tags`).
 
 use poem::Request;
 use poem_openapi::param::Path;
@@ -22,20 +23,15 @@ fn action(operation: &'static str, action: AuditAction) -> Action<Tag> {
     Action { operation, action, model: AuditModel::Tag, id_of: |tag| tag.id.to_string() }
 }
 
+pub async fn create(admin: &Admin, request: &Request, token: AdminBearer, body: AdminJson<NewTag>) -> Saved<Tag> {
+    let new = body.0;
+    let work = move |tx: &rusqlite::Transaction| tags::create_tag(tx, &new).map(Change::created);
+    let result = admin.write(&token, action("tags.create", AuditAction::Create), work).await;
+    saved(result, request, |tag| format!("/api/tags/{}", tag.id))
+}
+
 #[OpenApi(prefix_path = "/api", tag = "ApiTags::Tags")]
 impl TagWritesApi {
-    /// Record a tag
-    ///
-    /// Requires the admin token. The text is stored trimmed (1 to 255 characters); the
-    /// timestamp is now when omitted. An unknown movie is a 404.
-    #[oai(path = "/tags", method = "post", operation_id = "create_tag")]
-    async fn create_tag(&self, request: &Request, token: AdminBearer, body: AdminJson<NewTag>) -> Saved<Tag> {
-        let new = body.0;
-        let work = move |tx: &rusqlite::Transaction| tags::create_tag(tx, &new).map(Change::created);
-        let result = self.admin.write(&token, action("tags.create", AuditAction::Create), work).await;
-        saved(result, request, |tag| format!("/api/tags/{}", tag.id))
-    }
-
     /// One tag
     #[oai(path = "/tags/:tag_id", method = "get", operation_id = "get_tag")]
     async fn get_tag(
