@@ -92,6 +92,7 @@ if [[ " $parts " == *" big "* ]]; then
         echo "== big: admin writes from 1 connection, ${big_seconds}s, on a copy of $big_db"
         # The original is only read, by cp; the server and the checks run on the copy.
         cp "$big_db" "$work/big.db"
+        [ -s "$big_db-wal" ] && cp "$big_db-wal" "$work/big.db-wal"
         start_server "$work/big.db" "$work/big.log"
         movie_ids "$work/big.db" >"$work/big-ids"
         python3 "$root/scripts/admin/admin_writes.py" "http://127.0.0.1:$port" "$token" "$big_seconds" 1 "$work/big-ids" | print_writes
