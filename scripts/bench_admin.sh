@@ -48,18 +48,7 @@ movie_ids() {
 }
 
 # Prints the write report of admin_writes.py (one JSON line) as text.
-print_writes() {
-    python3 -c '
-import json, sys
-report = json.loads(sys.stdin.read())
-for op, figures in report["operations"].items():
-    print(f"  {op:<14} {figures[\"count\"]:>7} requests, median {figures[\"median_ms\"]:.2f} ms, p99 {figures[\"p99_ms\"]:.2f} ms")
-writes = report["writes"]
-print(f"writes: {writes[\"count\"]} requests, median {writes[\"median_ms\"]:.2f} ms, p99 {writes[\"p99_ms\"]:.2f} ms, "
-      f"errors {report[\"errors\"]}, \"database is locked\" {report[\"database_is_locked\"]}")
-for error in report["first_errors"]:
-    print("  error:", error)'
-}
+print_writes() { python3 "$root/scripts/admin/print_writes.py"; }
 
 echo "machine: $(nproc) cores; binary: $binary ($(stat -c %y "$binary" | cut -d. -f1)); parts: $parts"
 
@@ -74,9 +63,9 @@ if [[ " $parts " == *" mixed "* ]]; then
     python3 "$root/scripts/admin/admin_writes.py" "http://127.0.0.1:$port" "$token" "$seconds" 4 "$work/ids" >"$work/writes.json"
     wait "$wrk_pid" || true
     wrk_pid=
-    awk '/ requests in / { printf "reads: %s requests", $1 } /Non-2xx/ { printf ", non-2xx %s", $NF }
-         /Socket errors/ { printf ", %s", $0 } /^ +50%/ { printf ", p50 %s", $2 } /^ +99%/ { printf ", p99 %s", $2 }
-         END { print "" }' "$work/reads.txt"
+    awk '/ requests in / { requests = $1 } /Non-2xx/ { non2xx = $NF } /Socket errors/ { sub(/^ +/, ""); socket = ", " $0 }
+         /^ +50%/ { p50 = $2 } /^ +99%/ { p99 = $2 }
+         END { printf "reads: %s requests, non-2xx %d%s, p50 %s, p99 %s\n", requests, non2xx, socket, p50, p99 }' "$work/reads.txt"
     print_writes <"$work/writes.json"
     echo "server log: $(grep -c "database is locked" "$work/mixed.log" || true) lines say \"database is locked\", $(grep -cE " ERROR " "$work/mixed.log" || true) errors"
     stop_server
