@@ -109,3 +109,23 @@ fn the_recomputation_check_catches_every_kind_of_drift() {
         assert!(aggregate_drift(&conn).is_empty(), "{check}: the corruption was not undone");
     }
 }
+
+#[test]
+fn racing_creates_of_one_movie_id_give_one_201_and_the_rest_409() {
+    let (app, _data) = spawn();
+    let app = std::sync::Arc::new(app);
+    let racers: Vec<_> = (0..8)
+        .map(|n| {
+            let app = app.clone();
+            thread::spawn(move || {
+                let body = format!(r#"{{"movie_id": 500, "title": "Racer {n}", "genres": ["Drama"]}}"#);
+                write(&app, "POST", "/api/movies", &body).0
+            })
+        })
+        .collect();
+    let mut statuses: Vec<u16> = racers.into_iter().map(|racer| racer.join().unwrap()).collect();
+    statuses.sort_unstable();
+    assert_eq!(statuses, [201, 409, 409, 409, 409, 409, 409, 409]);
+    assert_eq!(app.db.count("movies"), 4);
+    assert!(aggregate_drift(&app.db.connect()).is_empty());
+}

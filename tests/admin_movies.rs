@@ -171,3 +171,39 @@ fn the_spec_lists_each_path_once_with_its_reads_and_writes_together() {
     let (status, headers, _) = common::send("PUT", &app.url("/api/genres/Drama"), &[], None);
     assert_eq!((status, headers["allow"].to_str().unwrap()), (405, "DELETE, GET, PATCH, HEAD"));
 }
+
+#[test]
+fn hostile_movie_bodies_get_a_400_or_are_stored_verbatim_never_a_500() {
+    let (app, _data) = spawn();
+    let too_big = write(&app, "POST", "/api/movies", r#"{"movie_id": 9007199254740992, "title": "X", "genres": []}"#);
+    assert_fields(&too_big, &["movie_id"]);
+    assert_fields(
+        &write(&app, "POST", "/api/movies", r#"{"movie_id": 1e3, "title": "X", "genres": []}"#),
+        &["movie_id"],
+    );
+    assert_fields(&write(&app, "POST", "/api/movies", r#"{"title": "X", "genres": [null, 5]}"#), &["genres"]);
+    assert_fields(&write(&app, "POST", "/api/movies", r#"{"title": "X", "genres": [], "movie_id": 1e400}"#), &["body"]);
+    assert_fields(&write(&app, "POST", "/api/movies", &format!("{}1{}", "[".repeat(200), "]".repeat(200))), &["body"]);
+    let injection = write(&app, "POST", "/api/movies", r#"{"title": "X", "genres": ["Comedy' OR 1=1 --"]}"#);
+    assert_fields(&injection, &["genres[0]"]);
+
+    let title = "<script>alert(1)</script> \u{0}🎬 Ünïcode (2020)";
+    let body = serde_json::json!({"title": title, "genres": ["comedy"]}).to_string();
+    let (status, movie) = write(&app, "POST", "/api/movies", &body);
+    assert_eq!((status, movie["title"].as_str(), movie["year"].as_i64()), (201, Some(title), Some(2020)), "{movie}");
+    let id = movie["id"].as_i64().unwrap();
+    assert_eq!(get_json(&app.url(&format!("/api/movies/{id}")), 200)["title"], title);
+    let emoji_title = serde_json::json!({"title": "🎬".repeat(500)}).to_string();
+    assert_eq!(write(&app, "PATCH", &format!("/api/movies/{id}"), &emoji_title).0, 200);
+    assert_no_drift(&app);
+}
+
+#[test]
+fn a_movie_after_the_largest_json_safe_id_is_a_conflict_not_an_id_out_of_range() {
+    let (app, _data) = spawn();
+    let last = write(&app, "POST", "/api/movies", r#"{"movie_id": 9007199254740991, "title": "Last", "genres": []}"#);
+    assert_eq!(last.0, 201, "{}", last.1);
+    let next = write(&app, "POST", "/api/movies", r#"{"title": "After", "genres": []}"#);
+    assert_error(&next, 409, "conflict", "give movie_id");
+    assert_eq!(write(&app, "POST", "/api/movies", r#"{"movie_id": 5, "title": "Given", "genres": []}"#).0, 201);
+}

@@ -126,3 +126,24 @@ fn every_problem_of_a_tag_body_is_listed_at_once() {
     }
     assert_eq!(app.db.count("tags"), 2);
 }
+
+#[test]
+fn null_is_refused_where_the_schema_does_not_admit_it() {
+    let (app, _data) = spawn();
+    let tag = write(&app, "POST", "/api/tags", r#"{"user_id": 1, "movie_id": 1, "tag": "x", "timestamp": null}"#);
+    assert_fields(&tag, &["timestamp"]);
+    assert_fields(
+        &write(&app, "PATCH", "/api/ratings/1", r#"{"timestamp": null, "rating": null}"#),
+        &["rating", "timestamp"],
+    );
+    assert_fields(
+        &write(&app, "POST", "/api/links", r#"{"movie_id": 1, "imdb_id": "1", "tmdb_id": null}"#),
+        &["tmdb_id"],
+    );
+    assert_fields(
+        &write(&app, "POST", "/api/movies", r#"{"movie_id": null, "title": "X", "genres": []}"#),
+        &["movie_id"],
+    );
+    assert_fields(&write(&app, "PATCH", "/api/movies/1", r#"{"genres": null}"#), &["genres"]);
+    assert_eq!(app.db.count("tags"), 2);
+}

@@ -35,13 +35,19 @@ impl BodyReader {
         self.problems.push(FieldError::new(field, message));
     }
 
-    /// The field's value; `None` if absent or null (a problem if `required`).
+    /// The field's value; `None` if absent (a problem if `required`). Null is a problem: the
+    /// schema does not admit it, and an optional field is left out instead.
     fn value(&mut self, field: &str, required: bool) -> Option<Value> {
         match self.object.get(field) {
-            Some(Value::Null) | None => {
-                if required {
-                    self.problem(field, "is required");
-                }
+            None if required => {
+                self.problem(field, "is required");
+                None
+            }
+            None => None,
+            Some(Value::Null) => {
+                let message =
+                    if required { "is required and must not be null" } else { "must not be null; leave it out" };
+                self.problem(field, message);
                 None
             }
             Some(value) => Some(value.clone()),

@@ -98,7 +98,15 @@ pub fn create_movie(tx: &Transaction, new: &NewMovie) -> Result<Movie, DbError> 
             return Err(DbError::Conflict(format!("a movie with id {id} exists already")));
         }
         Some(id) => id,
-        None => next_movie_id(tx)?,
+        None => match next_movie_id(tx)? {
+            id if id > rules::MAX_ID => {
+                return Err(DbError::Conflict(format!(
+                    "no movie id above {} is left below 2^53; give movie_id",
+                    rules::MAX_ID - 1
+                )));
+            }
+            id => id,
+        },
     };
     let title = new.title.trim();
     tx.prepare_cached("INSERT INTO movies (movie_id, title, year) VALUES (?1, ?2, ?3)")?.execute(params![
