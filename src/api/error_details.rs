@@ -18,17 +18,17 @@ impl Type for ErrorDetails {
         "ErrorDetails".into()
     }
 
+    // Inline rather than a named schema: a field's description around a reference becomes
+    // `allOf`, which client generators refuse for a schema that is not an object.
     fn schema_ref() -> MetaSchemaRef {
-        MetaSchemaRef::Reference(Self::name().into_owned())
+        MetaSchemaRef::Inline(Box::new(MetaSchema {
+            one_of: vec![String::schema_ref(), <Vec<FieldError>>::schema_ref()],
+            ..MetaSchema::ANY
+        }))
     }
 
     fn register(registry: &mut Registry) {
         <Vec<FieldError>>::register(registry);
-        registry.create_schema::<Self, _>(Self::name().into_owned(), |_| MetaSchema {
-            description: Some("Text, or every field's problem of a body that failed validation."),
-            one_of: vec![String::schema_ref(), <Vec<FieldError>>::schema_ref()],
-            ..MetaSchema::ANY
-        });
     }
 
     fn as_raw_value(&self) -> Option<&Self::RawValueType> {
