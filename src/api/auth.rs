@@ -31,6 +31,12 @@ impl AdminAuth {
         Self { token_hash: sha256_hex(token) }
     }
 
+    /// How the audit log names this token: `admin-` and the first 12 hex digits of its SHA-256,
+    /// enough to tell tokens apart and too few to help anyone guess one.
+    pub fn token_id(&self) -> String {
+        format!("admin-{}", self.token_hash.chars().take(12).collect::<String>())
+    }
+
     /// 403 unless `bearer` carries the admin token. (A missing token is a 401 before this runs.)
     pub fn verify(&self, bearer: &AdminBearer) -> Result<(), AppError> {
         self.verify_token(&bearer.0.token)

@@ -13,6 +13,7 @@ use poem_openapi::{ApiResponse, Object};
 
 use super::request_id;
 use crate::db::DbError;
+use crate::model::admin::FieldError;
 
 /// The body of every error response.
 #[derive(Debug, Clone, Object)]
@@ -22,11 +23,20 @@ pub struct ErrorBody {
     pub code: String,
     /// What went wrong, for people.
     pub message: String,
-    /// More about the problem, when there is more to say (for example which parameter).
+    /// More about the problem, when there is more to say: text (for example which parameter),
+    /// or, when a write's body fails validation, every field's problem as `{field, message}`.
     #[oai(skip_serializing_if_is_none)]
-    pub details: Option<String>,
+    pub details: Option<ErrorDetails>,
     /// The request's id, also sent as the `X-Request-Id` header; quote it when reporting a problem.
     pub request_id: String,
+}
+
+/// An error's details: text, or the list of a body's field problems. (Its schema is written
+/// in `error_details.rs`: a derived union would also claim `type: object`, which text is not.)
+#[derive(Debug, Clone)]
+pub enum ErrorDetails {
+    Text(String),
+    Fields(Vec<FieldError>),
 }
 
 /// What can go wrong inside the application.
@@ -34,6 +44,9 @@ pub struct ErrorBody {
 pub enum AppError {
     #[error("{0}")]
     BadRequest(String, Option<String>),
+    /// A body that broke the rules, with every field's problem.
+    #[error("{}", invalid_fields_message(.0))]
+    InvalidFields(Vec<FieldError>),
     #[error("{0}")]
     NotFound(String),
     #[error("a bearer token is required")]
@@ -65,6 +78,9 @@ impl From<DbError> for AppError {
                 Self::Unavailable { message: DbError::WritesRefused.to_string(), retry_after_secs: None }
             }
             DbError::Invalid(message, details) => Self::BadRequest(message, details),
+            DbError::InvalidFields(fields) => Self::InvalidFields(fields),
+            DbError::NotFound(message) => Self::NotFound(message),
+            DbError::Conflict(message) => Self::Conflict(message),
             other => Self::Internal(other.into()),
         }
     }
@@ -92,7 +108,7 @@ impl AppError {
 
     pub fn status(&self) -> StatusCode {
         match self {
-            AppError::BadRequest(..) => StatusCode::BAD_REQUEST,
+            AppError::BadRequest(..) | AppError::InvalidFields(_) => StatusCode::BAD_REQUEST,
             AppError::NotFound(_) => StatusCode::NOT_FOUND,
             AppError::Unauthorized => StatusCode::UNAUTHORIZED,
             AppError::Forbidden => StatusCode::FORBIDDEN,
@@ -106,15 +122,22 @@ impl AppError {
     pub fn body(&self) -> Json<ErrorBody> {
         let request_id = request_id::current();
         let (code, message, details) = match self {
-            AppError::BadRequest(message, details) => ("invalid_request", message.clone(), details.clone()),
+            AppError::BadRequest(message, details) => {
+                ("invalid_request", message.clone(), details.clone().map(ErrorDetails::Text))
+            }
+            AppError::InvalidFields(fields) => {
+                ("invalid_request", self.to_string(), Some(ErrorDetails::Fields(fields.clone())))
+            }
             AppError::NotFound(message) => ("not_found", message.clone(), None),
             AppError::Unauthorized => {
-                ("unauthorized", self.to_string(), Some("send `Authorization: Bearer <token>`".to_string()))
+                let details = ErrorDetails::Text("send `Authorization: Bearer <token>`".to_string());
+                ("unauthorized", self.to_string(), Some(details))
             }
             AppError::Forbidden => ("forbidden", self.to_string(), None),
             AppError::Conflict(message) => ("conflict", message.clone(), None),
             AppError::Unavailable { message, retry_after_secs } => {
-                ("unavailable", message.clone(), retry_after_secs.map(|secs| format!("retry after {secs} s")))
+                let details = retry_after_secs.map(|secs| ErrorDetails::Text(format!("retry after {secs} s")));
+                ("unavailable", message.clone(), details)
             }
             AppError::Internal(cause) => {
                 tracing::error!(request_id = %request_id, error = ?cause, "internal error");
@@ -126,12 +149,26 @@ impl AppError {
 
     /// Turns a framework error (a parameter that does not parse, a missing token, ...) into ours.
     pub fn from_poem(err: &poem::Error) -> Self {
+        if let Some(invalid) = err.downcast_ref::<InvalidBody>() {
+            return AppError::InvalidFields(invalid.0.clone());
+        }
         match err.status() {
             StatusCode::UNAUTHORIZED => AppError::Unauthorized,
             StatusCode::NOT_FOUND => AppError::NotFound(err.to_string()),
             _ => AppError::BadRequest(err.to_string(), None),
         }
     }
+}
+
+/// A body that failed validation, carried through poem's extractor error to the response.
+#[derive(Debug, thiserror::Error)]
+#[error("{}", invalid_fields_message(.0))]
+pub struct InvalidBody(pub Vec<FieldError>);
+
+/// `title: must not be empty; genres[1]: unknown genre 'Nope'`.
+fn invalid_fields_message(fields: &[FieldError]) -> String {
+    let listed: Vec<String> = fields.iter().map(|error| format!("{}: {}", error.field, error.message)).collect();
+    format!("the body is invalid: {}", listed.join("; "))
 }
 
 /// Responses of a read that can only fail on bad input or inside the server.

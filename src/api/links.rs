@@ -1,13 +1,21 @@
 use poem_openapi::param::{Path, Query};
 use poem_openapi::OpenApi;
 
+use poem::Request;
+
+use super::admin::body::AdminJson;
+use super::admin::responses::{Changed, Removed, Saved};
+use super::admin::{self, Admin};
+use super::auth::AdminBearer;
 use super::error::{found, AppError, Lookup};
 use super::ApiTags;
 use crate::db::{self, Db};
+use crate::model::admin::{LinkChanges, NewLink};
 use crate::model::movies::Links;
 
 pub struct LinksApi {
     pub db: Db,
+    pub admin: Admin,
 }
 
 #[OpenApi(prefix_path = "/api", tag = "ApiTags::Links")]
@@ -38,6 +46,45 @@ impl LinksApi {
             .read("links.find", move |conn| db::catalogue::link_by_external_id(conn, imdb_id.as_deref(), tmdb_id))
             .await;
         found(result, || format!("no movie has {wanted}")).into()
+    }
+
+    /// Create a movie's link
+    ///
+    /// Requires the admin token. A movie has at most one link: a second is a 409. An unknown
+    /// movie is a 404. `imdb_id` is digits only, stored zero-padded to seven.
+    #[oai(path = "/links", method = "post", operation_id = "create_link")]
+    async fn create_link(&self, request: &Request, token: AdminBearer, body: AdminJson<NewLink>) -> Saved<Links> {
+        admin::links::create(&self.admin, request, token, body).await
+    }
+
+    /// Change a movie's link
+    ///
+    /// Requires the admin token. Only the fields given change; `"tmdb_id": null` removes the
+    /// TMDB id.
+    #[oai(path = "/links/:movie_id", method = "patch", operation_id = "update_link")]
+    async fn update_link(
+        &self,
+        token: AdminBearer,
+        /// MovieLens `movieId`.
+        #[oai(validator(minimum(value = "1"), maximum(value = "9007199254740991")))]
+        movie_id: Path<i64>,
+        body: AdminJson<LinkChanges>,
+    ) -> Changed<Links> {
+        admin::links::update(&self.admin, token, movie_id.0, body).await
+    }
+
+    /// Delete a movie's link
+    ///
+    /// Requires the admin token.
+    #[oai(path = "/links/:movie_id", method = "delete", operation_id = "delete_link")]
+    async fn delete_link(
+        &self,
+        token: AdminBearer,
+        /// MovieLens `movieId`.
+        #[oai(validator(minimum(value = "1"), maximum(value = "9007199254740991")))]
+        movie_id: Path<i64>,
+    ) -> Removed {
+        admin::links::delete(&self.admin, token, movie_id.0).await
     }
 
     /// A movie's links

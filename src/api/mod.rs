@@ -1,10 +1,12 @@
 //! The HTTP API: one `#[OpenApi]` struct per resource, combined into one documented service.
 
+pub mod admin;
 pub mod auth;
 pub mod cache_page;
 pub mod caching;
 pub mod conditional;
 pub mod error;
+mod error_details;
 pub mod flamegraph;
 pub mod genres;
 pub mod guard;
@@ -102,6 +104,9 @@ pub enum ApiTags {
     /// Reusing pooled connections (the seed's `CONN_MAX_AGE`) instead of opening one per request.
     #[oai(rename = "Lab: connection reuse")]
     LabConnectionReuse,
+    /// The audit log of the admin writes (the Django admin's "Recent actions"). Admin-only.
+    #[oai(rename = "Admin: audit log")]
+    Audit,
     /// Flamegraphs of the server's spans over a time window (cProfile's job for a running server)
     /// and Prometheus metrics. Admin-only. An admin's `?profile=true` on any request answers
     /// with that request's own span tree instead.
@@ -124,6 +129,8 @@ pub type Apis = (
     recommendations::RecommendationsApi,
     ratings::RatingsApi,
     links::LinksApi,
+    // The admin writes with paths of their own (tags by id) and the audit log, as one group.
+    admin::AdminApis,
     // Health and the profiling tools, as one group.
     (health::HealthApi, profiling::ProfilingApi, flamegraph::FlamegraphApi, metrics::MetricsApi),
     // The HTML pages, as one group (a tuple of APIs is one API).
@@ -149,9 +156,10 @@ pub fn service(
     let health = health::HealthApi { read_only: db.is_read_only() };
     let sessions = Sessions::new(db.clone(), web);
     let metrics_cache = cache.clone();
+    let admin = admin::Admin { db: db.clone(), auth: auth.clone() };
     let apis = (
         stats::StatsApi { db: db.clone() },
-        movies::MoviesApi { db: db.clone() },
+        movies::MoviesApi { db: db.clone(), admin: admin.clone() },
         caching::CachingApi { db: db.clone(), cache, auth: auth.clone() },
         (
             tasks::TasksApi { jobs: jobs.clone(), auth: auth.clone() },
@@ -161,11 +169,12 @@ pub fn service(
         lab::q_filters::QFiltersLabApi { db: db.clone() },
         lab::f_update::FExpressionLabApi { db: db.clone(), auth: auth.clone() },
         lab::performance::PerformanceLabApi { db: db.clone() },
-        genres::GenresApi { db: db.clone() },
+        genres::GenresApi { db: db.clone(), admin: admin.clone() },
         users::UsersApi { db: db.clone() },
         recommendations::RecommendationsApi { db: db.clone() },
         ratings::RatingsApi { db: db.clone(), auth: auth.clone() },
-        links::LinksApi { db: db.clone() },
+        links::LinksApi { db: db.clone(), admin: admin.clone() },
+        admin::apis(&admin),
         (
             health,
             profiling::ProfilingApi { inspector: inspector.clone(), db: db.clone(), auth: auth.clone() },

@@ -5,16 +5,22 @@ use poem::Request;
 use poem_openapi::param::{Path, Query};
 use poem_openapi::OpenApi;
 
+use super::admin::body::AdminJson;
+use super::admin::responses::{Changed, Removed, Saved};
+use super::admin::{self, Admin};
+use super::auth::AdminBearer;
 use super::cache_page::cached_data_page;
 use super::error::{found, AppError, Lookup, Read};
 use super::pagination::{CursorPage, Page, PageWindow, RequestUrl};
 use super::ApiTags;
 use crate::db::{self, Db, DbError};
+use crate::model::admin::{Movie, MovieChanges, NewMovie};
 use crate::model::movies::{GenreMatch, MovieDetail, MovieFilter, MovieSort, MovieSummary, ScorePrior, TopRated};
 use crate::model::ratings::{Rating, Tag};
 
 pub struct MoviesApi {
     pub db: Db,
+    pub admin: Admin,
 }
 
 #[OpenApi(prefix_path = "/api", tag = "ApiTags::Movies")]
@@ -80,6 +86,49 @@ impl MoviesApi {
             .read("movies.list", move |conn| db::movies::list(conn, &filter, window.offset(), window.page_size))
             .await;
         result.map_err(AppError::from).and_then(|(count, movies)| window.page(count, movies, &url)).into()
+    }
+
+    /// Create a movie
+    ///
+    /// Requires the admin token. The year is read from the end of the title, as the importer
+    /// does. Without `movie_id` the movie takes the next free id. A 400 lists every field's
+    /// problem (an unknown genre among them); a taken id is a 409.
+    #[oai(path = "/movies", method = "post", operation_id = "create_movie")]
+    async fn create_movie(&self, request: &Request, token: AdminBearer, body: AdminJson<NewMovie>) -> Saved<Movie> {
+        admin::movies::create(&self.admin, request, token, body).await
+    }
+
+    /// Change a movie
+    ///
+    /// Requires the admin token. Only the fields given change: `title` (the year follows it),
+    /// `genres` (the complete new list), or `add_genres` and `remove_genres`. The genres'
+    /// figures follow at once.
+    #[oai(path = "/movies/:movie_id", method = "patch", operation_id = "update_movie")]
+    async fn update_movie(
+        &self,
+        token: AdminBearer,
+        /// MovieLens `movieId`.
+        #[oai(validator(minimum(value = "1"), maximum(value = "9007199254740991")))]
+        movie_id: Path<i64>,
+        body: AdminJson<MovieChanges>,
+    ) -> Changed<Movie> {
+        admin::movies::update(&self.admin, token, movie_id.0, body).await
+    }
+
+    /// Delete a movie
+    ///
+    /// Requires the admin token. Its ratings, tags, link and genre rows go with it, in one
+    /// transaction; the totals, the genres' figures, the top-rated ranking and the users'
+    /// figures lose its ratings at once.
+    #[oai(path = "/movies/:movie_id", method = "delete", operation_id = "delete_movie")]
+    async fn delete_movie(
+        &self,
+        token: AdminBearer,
+        /// MovieLens `movieId`.
+        #[oai(validator(minimum(value = "1"), maximum(value = "9007199254740991")))]
+        movie_id: Path<i64>,
+    ) -> Removed {
+        admin::movies::delete(&self.admin, token, movie_id.0).await
     }
 
     /// One movie

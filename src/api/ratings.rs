@@ -2,16 +2,17 @@
 
 use poem::Request;
 use poem_openapi::param::{Path, Query};
-use poem_openapi::payload::Json;
 use poem_openapi::OpenApi;
 
+use super::admin::body::AdminJson;
+use super::admin::responses::{Changed, Removed, Saved};
+use super::admin::{self, Admin};
 use super::auth::{AdminAuth, AdminBearer};
 use super::error::{found, AppError, Lookup, Read};
-use super::json::FastJson;
 use super::pagination::{cursor_page, parse_cursor, CursorPage, RequestUrl, DEFAULT_PAGE_SIZE};
-use super::write_responses::{Created, Deleted};
 use super::ApiTags;
 use crate::db::{self, Db, DbError};
+use crate::model::admin::{NewTag, RatingChanges};
 use crate::model::ratings::{NewRating, Rating, Tag};
 
 /// A row of a keyset-paginated list: ratings and tags.
@@ -133,27 +134,13 @@ impl RatingsApi {
 
     /// Record a rating
     ///
-    /// Requires the admin token. The movie's rating stats and the top-rated ranking include the
-    /// new rating at once.
+    /// Requires the admin token. Half stars from 0.5 to 5.0, a user id of at least 1, and an
+    /// existing movie (404 otherwise); the timestamp is now when omitted. A 400 lists every
+    /// field's problem. The movie's rating stats and the top-rated ranking include the new
+    /// rating at once.
     #[oai(path = "/ratings", method = "post", operation_id = "create_rating", tag = "ApiTags::Ratings")]
-    async fn create_rating(&self, request: &Request, token: AdminBearer, body: Json<NewRating>) -> Created<Rating> {
-        if let Err(err) = self.auth.verify(&token) {
-            return err.into();
-        }
-        let new = body.0;
-        if new.timestamp.is_null() {
-            // The type accepts null only so that it can be refused with a clear message.
-            let message = "timestamp may be omitted, but not null".to_string();
-            return AppError::BadRequest(message, Some("timestamp".to_string())).into();
-        }
-        let timestamp = new.timestamp.value().copied().unwrap_or_else(unix_now);
-        match self.db.write("ratings.create", move |tx| db::ratings::create_rating(tx, &new, timestamp)).await {
-            Ok(rating) => {
-                let location = format!("{}/api/ratings/{}", RequestUrl::of(request).origin(), rating.id);
-                Created::Created(FastJson(rating), location)
-            }
-            Err(err) => AppError::from(err).into(),
-        }
+    async fn create_rating(&self, request: &Request, token: AdminBearer, body: AdminJson<NewRating>) -> Saved<Rating> {
+        admin::ratings::create(&self.admin(), request, token, body).await
     }
 
     /// One rating
@@ -179,17 +166,34 @@ impl RatingsApi {
         /// The rating's id.
         #[oai(validator(minimum(value = "1"), maximum(value = "9007199254740991")))]
         rating_id: Path<i64>,
-    ) -> Deleted {
-        if let Err(err) = self.auth.verify(&token) {
-            return err.into();
-        }
-        let rating_id = rating_id.0;
-        let deleted = self.db.write("ratings.delete", move |tx| db::ratings::delete_rating(tx, rating_id)).await;
-        match deleted {
-            Ok(true) => Deleted::Deleted,
-            Ok(false) => no_rating(rating_id).into(),
-            Err(err) => AppError::from(err).into(),
-        }
+    ) -> Removed {
+        admin::ratings::delete(&self.admin(), token, rating_id.0).await
+    }
+
+    /// Change a rating
+    ///
+    /// Requires the admin token. Only the fields given change, under the same rules as a new
+    /// rating. The movie's figures (both movies', when it moves), its genres' and the top-rated
+    /// score follow at once.
+    #[oai(path = "/ratings/:rating_id", method = "patch", operation_id = "update_rating", tag = "ApiTags::Ratings")]
+    async fn update_rating(
+        &self,
+        token: AdminBearer,
+        /// The rating's id.
+        #[oai(validator(minimum(value = "1"), maximum(value = "9007199254740991")))]
+        rating_id: Path<i64>,
+        body: AdminJson<RatingChanges>,
+    ) -> Changed<Rating> {
+        admin::ratings::update(&self.admin(), token, rating_id.0, body).await
+    }
+
+    /// Record a tag
+    ///
+    /// Requires the admin token. The text is stored trimmed (1 to 255 characters); the
+    /// timestamp is now when omitted. An unknown movie is a 404.
+    #[oai(path = "/tags", method = "post", operation_id = "create_tag", tag = "ApiTags::Tags")]
+    async fn create_tag(&self, request: &Request, token: AdminBearer, body: AdminJson<NewTag>) -> Saved<Tag> {
+        admin::tags::create(&self.admin(), request, token, body).await
     }
 
     /// List tags
@@ -225,6 +229,8 @@ fn no_rating(rating_id: i64) -> AppError {
     AppError::NotFound(format!("no rating has id {rating_id}"))
 }
 
-fn unix_now() -> i64 {
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |elapsed| elapsed.as_secs() as i64)
+impl RatingsApi {
+    fn admin(&self) -> Admin {
+        Admin { db: self.db.clone(), auth: self.auth.clone() }
+    }
 }

@@ -20,6 +20,7 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
     (9, "0009_web_sessions", include_str!("../../migrations/0009_web_sessions.sql")),
     (10, "0010_job_queue_due_index", include_str!("../../migrations/0010_job_queue_due_index.sql")),
     (11, "0011_recommendations", include_str!("../../migrations/0011_recommendations.sql")),
+    (12, "0012_audit_log", include_str!("../../migrations/0012_audit_log.sql")),
 ];
 
 /// The newest schema version this binary knows.

@@ -1,6 +1,7 @@
 //! The SQLite layer: a pool of connections, embedded migrations, and the one helper every
 //! statement passes through (`Db::run` from async code, `Db::with_conn` from blocking code).
 
+pub mod admin;
 pub mod aggregates;
 pub mod bound_values;
 pub mod catalogue;
@@ -74,6 +75,15 @@ pub enum DbError {
     Missing,
     #[error("this server serves a read-only database (--read-only) and takes no writes")]
     WritesRefused,
+    /// A write's body broke the rules: every field's problem (a 400).
+    #[error("{} fields are invalid", .0.len())]
+    InvalidFields(Vec<crate::model::admin::FieldError>),
+    /// A record a write names does not exist (a 404 that names it).
+    #[error("{0}")]
+    NotFound(String),
+    /// A write would break a uniqueness rule (a 409).
+    #[error("{0}")]
+    Conflict(String),
     #[error("the database write failed without an answer")]
     WriterFailed,
     /// The write succeeded but the transaction it shared with others was not committed.

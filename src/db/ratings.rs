@@ -135,7 +135,7 @@ pub fn create_rating(tx: &Transaction, new: &NewRating, timestamp: i64) -> Resul
         .query_row([new.movie_id], |row| row.get(0))
         .optional()?;
     let Some(movie_title) = title else {
-        return Err(DbError::Invalid(format!("no movie has id {}", new.movie_id), Some("movie_id".to_string())));
+        return Err(DbError::NotFound(format!("no movie has id {}", new.movie_id)));
     };
     let id = next_id(tx, "ratings")?;
     tx.prepare_cached("INSERT INTO ratings (id, user_id, movie_id, rating, timestamp) VALUES (?1, ?2, ?3, ?4, ?5)")?

@@ -9,6 +9,7 @@ pub mod download;
 pub mod generate;
 mod load;
 pub use load::load;
+pub use load::year_from_title;
 pub mod progress;
 mod record_limit;
 mod records;

@@ -1,6 +1,7 @@
 //! The domain types: what the API serves and the database layer reads and writes. Both layers use
 //! them; they carry poem-openapi derives so that the API can document them as they are.
 
+pub mod admin;
 pub mod caching;
 pub mod genres;
 pub mod index_compare;

@@ -37,7 +37,7 @@ fn a_wrong_method_is_a_405_with_allow() {
     let (status, headers, body) = send("PUT", &app.url("/api/movies/1"), &[], None);
     assert_eq!(status, 405);
     assert_error_shape(&body, "method_not_allowed");
-    assert_eq!(headers["allow"], "GET, HEAD");
+    assert_eq!(headers["allow"], "DELETE, GET, PATCH, HEAD");
     let (status, headers, _) = send("PATCH", &app.url("/api/ratings/"), &[], None);
     assert_eq!(status, 405);
     assert_eq!(headers["allow"], "GET, POST, HEAD");
@@ -113,8 +113,10 @@ fn a_rating_written_with_the_token_updates_the_movies_stats_and_can_be_deleted()
         &[("content-type", "application/json"), bearer],
         Some(r#"{"user_id": 7, "movie_id": 999999999, "rating": 4.0}"#),
     );
-    assert_eq!(status, 400);
-    assert_error_shape(&body, "invalid_request");
+    // An unknown referenced record is a 404 that names it, as for every admin write.
+    assert_eq!(status, 404, "{body}");
+    assert_error_shape(&body, "not_found");
+    assert!(body.contains("no movie has id 999999999"), "{body}");
 }
 
 #[test]

@@ -1,11 +1,17 @@
 //! The integration tests, in one binary: it links once, and its tests share the machine's cores
 //! through one harness instead of running binary after binary.
 
+mod admin_support;
 mod common;
 mod flamegraph_support;
 mod flower_support;
 mod inspector_support;
 
+mod admin_concurrency;
+mod admin_genres_links;
+mod admin_log;
+mod admin_movies;
+mod admin_ratings_tags;
 mod api;
 mod api_errors;
 mod cache;
