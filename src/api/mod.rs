@@ -1,6 +1,7 @@
 //! The HTTP API: one `#[OpenApi]` struct per resource, combined into one documented service.
 
 pub mod auth;
+pub mod backups;
 pub mod cache_page;
 pub mod caching;
 pub mod conditional;
@@ -71,6 +72,9 @@ pub enum ApiTags {
     /// Periodic tasks (Celery Beat with django-celery-beat's fields): interval, crontab (Celery's
     /// day-of-week numbering, any IANA time zone) and clocked schedules, admin-only.
     Schedules,
+    /// Backups of the live database (PocketBase's backups), admin-only: take one in the
+    /// background, list them, download one. `movielens restore PATH` swaps one in.
+    Backups,
     /// Loading a related row per row costs a query each: 1 + N statements for N movies. The
     /// `similar_queries` of the answer show them as one group of N.
     #[oai(rename = "Lab: N+1 queries")]
@@ -114,7 +118,7 @@ pub type Apis = (
     stats::StatsApi,
     movies::MoviesApi,
     caching::CachingApi,
-    (tasks::TasksApi, schedules::SchedulesApi),
+    (tasks::TasksApi, schedules::SchedulesApi, backups::BackupsApi),
     lab::orm::OrmLabApi,
     lab::q_filters::QFiltersLabApi,
     lab::f_update::FExpressionLabApi,
@@ -156,6 +160,7 @@ pub fn service(
         (
             tasks::TasksApi { jobs: jobs.clone(), auth: auth.clone() },
             schedules::SchedulesApi { jobs: jobs.clone(), auth: auth.clone() },
+            backups::BackupsApi { jobs: jobs.clone(), auth: auth.clone() },
         ),
         lab::orm::OrmLabApi { db: db.clone() },
         lab::q_filters::QFiltersLabApi { db: db.clone() },

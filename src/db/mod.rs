@@ -2,6 +2,7 @@
 //! statement passes through (`Db::run` from async code, `Db::with_conn` from blocking code).
 
 pub mod aggregates;
+pub mod backup;
 pub mod bound_values;
 pub mod catalogue;
 pub mod changes;
