@@ -137,6 +137,8 @@ pub type Apis = (
         crate::web::flower::FlowerApi,
         crate::web::silk::SilkApi,
         crate::web::assets::AssetsApi,
+        crate::web::admin::AdminApi,
+        crate::web::admin::periodic::AdminPeriodicApi,
     ),
 );
 
@@ -180,9 +182,11 @@ pub fn service(
         (
             crate::web::login::LoginApi { sessions: sessions.clone(), auth },
             crate::web::pages::SessionPageApi { sessions: sessions.clone(), config: web },
-            crate::web::flower::FlowerApi { sessions: sessions.clone(), jobs },
-            crate::web::silk::SilkApi { sessions, inspector, db },
+            crate::web::flower::FlowerApi { sessions: sessions.clone(), jobs: jobs.clone() },
+            crate::web::silk::SilkApi { sessions: sessions.clone(), inspector, db: db.clone() },
             crate::web::assets::AssetsApi,
+            crate::web::admin::AdminApi { sessions: sessions.clone(), jobs: jobs.clone(), db },
+            crate::web::admin::periodic::AdminPeriodicApi { sessions, jobs },
         ),
     );
     OpenApiService::new(apis, "MovieLens API", env!("CARGO_PKG_VERSION")).description(

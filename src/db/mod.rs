@@ -1,6 +1,7 @@
 //! The SQLite layer: a pool of connections, embedded migrations, and the one helper every
 //! statement passes through (`Db::run` from async code, `Db::with_conn` from blocking code).
 
+pub mod admin_lists;
 pub mod aggregates;
 pub mod backup;
 pub mod bound_values;
