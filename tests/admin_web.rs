@@ -171,6 +171,19 @@ fn list_pages_search_filter_sort_and_page() {
     assert!(page("/admin/movies?sort=-id").contains(&format!("<td>{first_desc}</td>")));
     let fives = page("/admin/ratings?rating=5.0&sort=-id");
     assert!(fives.contains("<td>5.0</td>") && !fives.contains("<td>4.5</td>"), "only fives");
+    // A broad title search (hundreds of movies) and a narrow one take different plans; both filter.
+    let rated: String = app
+        .db
+        .connect()
+        .query_row("SELECT m.title FROM ratings r JOIN movies m USING (movie_id) WHERE r.rating = 4.0", [], |row| {
+            row.get(0)
+        })
+        .unwrap();
+    let narrow: String = form_urlencoded::byte_serialize(rated.as_bytes()).collect();
+    for search in ["e".to_string(), narrow] {
+        let fours = page(&format!("/admin/ratings?q={search}&rating=4.0&sort=-id"));
+        assert!(fours.contains("<td>4.0</td>") && !fours.contains("<td>3.5</td>"), "q={search}");
+    }
     page("/admin/tags?q=funny&sort=tag");
     page("/admin/links?q=0114709");
     page("/admin/genres?q=com&sort=-name&page=1");

@@ -42,15 +42,23 @@ pub struct ModelList {
     from: &'static str,
     /// The search's condition, with the pattern as `?1`.
     search: &'static str,
+    /// With a broad search (many movies match), this condition instead: it keeps SQLite walking
+    /// the sort's index and testing each row, which finds a page at once when matches are
+    /// common, where looking up every matching movie's rows would read millions.
+    broad_search: Option<&'static str>,
 }
+
+/// Title searches matching more movies than this count as broad.
+const BROAD_MATCHES: i64 = 200;
 
 pub const MOVIES: ModelList = ModelList {
     columns: &["id", "title", "genres"],
-    sorts: &[("id", "m.movie_id"), ("title", "m.title"), ("year", "m.year")],
+    sorts: &[("id", "m.movie_id"), ("title", "m.title")],
     counted: true,
     select: "SELECT m.movie_id, m.title, replace(m.genres, '|', ', ')",
     from: "movies m",
     search: "m.title LIKE ?1 ESCAPE '\\'",
+    broad_search: None,
 };
 
 pub const RATINGS: ModelList = ModelList {
@@ -61,6 +69,7 @@ pub const RATINGS: ModelList = ModelList {
              printf('%.1f', r.rating), strftime('%Y-%m-%dT%H:%M:%SZ', r.timestamp, 'unixepoch')",
     from: "ratings r",
     search: "r.movie_id IN (SELECT movie_id FROM movies WHERE title LIKE ?1 ESCAPE '\\')",
+    broad_search: Some("+r.movie_id IN (SELECT movie_id FROM movies WHERE title LIKE ?1 ESCAPE '\\')"),
 };
 
 pub const TAGS: ModelList = ModelList {
@@ -72,15 +81,20 @@ pub const TAGS: ModelList = ModelList {
     from: "tags t",
     search:
         "(t.tag LIKE ?1 ESCAPE '\\' OR t.movie_id IN (SELECT movie_id FROM movies WHERE title LIKE ?1 ESCAPE '\\'))",
+    broad_search: None,
 };
 
 pub const LINKS: ModelList = ModelList {
     columns: &["movie", "title", "imdb", "tmdb"],
     sorts: &[("movie", "l.movie_id"), ("imdb", "l.imdb_id"), ("tmdb", "l.tmdb_id")],
-    counted: true,
+    // Counting a search reads every link and title: as long again as the page.
+    counted: false,
     select: "SELECT l.movie_id, m.title, l.imdb_id, coalesce(l.tmdb_id, '')",
     from: "links l JOIN movies m ON m.movie_id = l.movie_id",
-    search: "(m.title LIKE ?1 ESCAPE '\\' OR l.imdb_id LIKE ?1 ESCAPE '\\' OR l.tmdb_id LIKE ?1 ESCAPE '\\')",
+    // The titles are matched once, not once per link through the join.
+    search: "(l.movie_id IN (SELECT movie_id FROM movies WHERE title LIKE ?1 ESCAPE '\\') \
+             OR l.imdb_id LIKE ?1 ESCAPE '\\' OR l.tmdb_id LIKE ?1 ESCAPE '\\')",
+    broad_search: None,
 };
 
 pub const GENRES: ModelList = ModelList {
@@ -90,6 +104,7 @@ pub const GENRES: ModelList = ModelList {
     select: "SELECT g.id, g.name, (SELECT count(*) FROM movie_genres WHERE genre_id = g.id)",
     from: "genres g",
     search: "g.name LIKE ?1 ESCAPE '\\'",
+    broad_search: None,
 };
 
 /// `%text%` for LIKE, with LIKE's wildcards in the text taken literally.
@@ -99,13 +114,21 @@ fn contains(text: &str) -> String {
 }
 
 /// The WHERE clause of `list` for `query`, with its values (the search pattern first, as `?1`).
-fn filters(list: &ModelList, query: &ListQuery) -> (Vec<String>, Vec<Value>) {
+fn filters(conn: &Connection, list: &ModelList, query: &ListQuery) -> Result<(Vec<String>, Vec<Value>), DbError> {
     let mut clauses = Vec::new();
     let search = query.search.as_deref().map(str::trim).filter(|text| !text.is_empty());
     let mut values = Vec::new();
+    let mut broad = false;
     if let Some(search) = search {
         values.push(Value::Text(contains(search)));
-        clauses.push(list.search.to_string());
+        let condition = match list.broad_search {
+            Some(condition) if title_matches(conn, &contains(search))? > BROAD_MATCHES => {
+                broad = true;
+                condition
+            }
+            _ => list.search,
+        };
+        clauses.push(condition.to_string());
     }
     if let Some(genre) = query.genre.as_deref().filter(|genre| !genre.is_empty()) {
         values.push(Value::Text(genre.to_string()));
@@ -117,14 +140,24 @@ fn filters(list: &ModelList, query: &ListQuery) -> (Vec<String>, Vec<Value>) {
     }
     if let Some(rating) = query.rating {
         values.push(Value::Real(rating));
-        clauses.push(format!("r.rating = ?{}", values.len()));
+        // With a narrow title search, the movies' ratings are found by movie and then filtered:
+        // walking every rating of one value (millions) to test its movie is far slower. `+`
+        // keeps SQLite off the rating index.
+        let column = if search.is_some() && !broad { "+r.rating" } else { "r.rating" };
+        clauses.push(format!("{column} = ?{}", values.len()));
     }
-    (clauses, values)
+    Ok((clauses, values))
+}
+
+/// How many movie titles match `pattern`, counted up to one past [`BROAD_MATCHES`].
+fn title_matches(conn: &Connection, pattern: &str) -> Result<i64, DbError> {
+    let sql = "SELECT count(*) FROM (SELECT 1 FROM movies WHERE title LIKE ?1 ESCAPE '\\' LIMIT ?2)";
+    Ok(conn.prepare_cached(sql)?.query_row(rusqlite::params![pattern, BROAD_MATCHES + 1], |row| row.get(0))?)
 }
 
 /// One page of `list` for `query`.
 pub fn page(conn: &Connection, list: &ModelList, query: &ListQuery) -> Result<ListPage, DbError> {
-    let (clauses, values) = filters(list, query);
+    let (clauses, values) = filters(conn, list, query)?;
     let filter = match clauses.is_empty() {
         true => String::new(),
         false => format!(" WHERE {}", clauses.join(" AND ")),
