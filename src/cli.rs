@@ -4,7 +4,9 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 
-use crate::config::{Cli, Command, DbConfig, GenerateConfig, ImportConfig, ServeConfig, WorkerConfig};
+use crate::config::{
+    BackupConfig, Cli, Command, DbConfig, GenerateConfig, ImportConfig, RestoreConfig, ServeConfig, WorkerConfig,
+};
 use crate::db::Db;
 use crate::import::cancel::{self, Cancel};
 use crate::import::{self, download, generate, source, ImportOptions};
@@ -22,12 +24,15 @@ pub fn run(cli: Cli) -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
+    crate::db::backup::configure_dir(&cli.db.path, cli.db.backup_dir.as_deref());
     let result = match cli.command.expect("Cli::parse_or_serve always names a subcommand") {
         Command::Serve(serve_config) => serve(&cli.db, &serve_config),
         Command::Import(import_config) => import(&cli.db, &import_config),
         Command::Generate(generate_config) => generate(&generate_config),
         Command::Worker(worker_config) => worker(&cli.db, &worker_config),
         Command::Recommend(command) => recommend(&cli.db, &command),
+        Command::Backup(config) => backup(&cli.db, &config),
+        Command::Restore(config) => restore(&cli.db, &config),
         Command::Openapi => {
             println!("{}", crate::api::spec_json());
             Ok(())
@@ -134,6 +139,43 @@ fn recommend(db_config: &DbConfig, command: &crate::recommend::options::Recommen
         RecommendCommand::Build(args) => command::build(db, args),
         RecommendCommand::Evaluate(args) => command::evaluate(db, args),
     }
+}
+
+/// `backup [PATH]`: reads the live database only, so it runs beside a server.
+fn backup(db_config: &DbConfig, config: &BackupConfig) -> anyhow::Result<()> {
+    use crate::db::backup;
+    let started = std::time::Instant::now();
+    let (made, dir) = match &config.path {
+        Some(path) if !path.is_dir() => (backup::copy_to(&db_config.path, path)?, None),
+        Some(dir) => (backup::create_in(&db_config.path, dir)?, Some(dir.clone())),
+        None => {
+            let dir = backup::dir_for(&db_config.path);
+            (backup::create_in(&db_config.path, &dir)?, Some(dir))
+        }
+    };
+    let written = dir.map_or_else(|| config.path.clone().unwrap_or_default(), |dir| dir.join(&made.name));
+    println!(
+        "Backed up {} to {} ({} bytes, schema version {}) in {:.2} s",
+        db_config.path.display(),
+        written.display(),
+        made.size_bytes,
+        made.schema_version.unwrap_or(0),
+        started.elapsed().as_secs_f64()
+    );
+    Ok(())
+}
+
+/// `restore PATH`: checks the backup, then swaps it in; refused while the database is open.
+fn restore(db_config: &DbConfig, config: &RestoreConfig) -> anyhow::Result<()> {
+    let restored = crate::db::backup::restore::restore(&config.path, &db_config.path)?;
+    println!(
+        "Restored {} into {} (schema version {}, {} movies); the next start migrates it if needed",
+        config.path.display(),
+        db_config.path.display(),
+        restored.schema_version,
+        restored.movies
+    );
+    Ok(())
 }
 
 fn generate(config: &GenerateConfig) -> anyhow::Result<()> {

@@ -74,6 +74,11 @@ pub enum Command {
     /// Run background workers (and the scheduler) without HTTP, beside a server on the same
     /// database file.
     Worker(WorkerConfig),
+    /// Copy the live database to PATH (default: a new file in the backup folder), consistently,
+    /// while a server may be running on it.
+    Backup(BackupConfig),
+    /// Replace the database with a backup, after checking it. The server must be stopped.
+    Restore(RestoreConfig),
     /// Print the OpenAPI specification as JSON.
     Openapi,
     /// Build or evaluate the item-item recommendation model.
@@ -91,6 +96,21 @@ pub struct WorkerConfig {
     /// Seconds to let running tasks finish after SIGINT or SIGTERM; the rest are queued again.
     #[arg(long, env = "MOVIELENS_SHUTDOWN_GRACE", default_value_t = 10)]
     pub shutdown_grace_secs: u64,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct BackupConfig {
+    /// The backup file to write (must not exist), or a folder to write a new one into.
+    #[arg(env = "MOVIELENS_BACKUP_PATH")]
+    pub path: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct RestoreConfig {
+    /// The backup to restore: it must pass `PRAGMA integrity_check`, be a movielens database and
+    /// carry no newer schema than this binary knows.
+    #[arg(env = "MOVIELENS_RESTORE_PATH")]
+    pub path: PathBuf,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -140,6 +160,11 @@ pub struct DbConfig {
         global = true
     )]
     pub statement_recorder: bool,
+
+    /// Folder for backups (`backup`, `POST /api/admin/backups`, the `backup.create` task).
+    /// Default: `backups/` beside the database file.
+    #[arg(id = "backup_dir", long = "backup-dir", env = "MOVIELENS_BACKUP_DIR", global = true)]
+    pub backup_dir: Option<PathBuf>,
 }
 
 /// The number of cores, at least 2.
@@ -149,7 +174,13 @@ fn default_pool_size() -> u32 {
 
 impl DbConfig {
     pub fn at(path: impl Into<PathBuf>) -> Self {
-        Self { path: path.into(), pool_size: default_pool_size(), conn_max_age_secs: 600, statement_recorder: true }
+        Self {
+            path: path.into(),
+            pool_size: default_pool_size(),
+            conn_max_age_secs: 600,
+            statement_recorder: true,
+            backup_dir: None,
+        }
     }
 
     pub fn conn_max_age(&self) -> Duration {

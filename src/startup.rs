@@ -70,6 +70,7 @@ impl Application {
         }
         let acceptor = GatedAcceptor::new(listener, max_connections, serve.connections.deadlines());
         let hosts = host_policy(serve, address);
+        crate::db::backup::configure_dir(&db_config.path, db_config.backup_dir.as_deref());
         let (db_config, read_only) = (db_config.clone(), serve.read_only);
         let path = db_config.path.display().to_string();
         let db = tokio::task::spawn_blocking(move || match read_only {

@@ -3,7 +3,7 @@
 #   a. schemathesis (all checks, fixed seed) against the committed openapi/openapi.json
 #   b. a Python client generated from openapi/openapi.json, driven by pytest (test_client.py)
 #   c. Swagger UI at /docs in headless Chromium, with one "Try it out" → "Execute" (swagger_ui.py)
-#   d. the HTML pages in headless Chromium: sign in, the session page, sign out (web_pages.py)
+#   d. the HTML pages in headless Chromium: sign in, the session page, the monitors, the admin, sign out (web_pages.py)
 #
 # Usage: bash .ci/contract/run.sh PATH/TO/movielens
 # Env:   CONTRACT_VENV             venv for the pinned tools (default: ~/.cache/movielens-contract/venv-<hash>)

@@ -9,6 +9,7 @@ saves screenshots.
 Other page groups add their checks as functions taking a `Browser` (see `check_session_page`)
 and list them in CHECKS: each runs signed in, with console errors and CSP violations watched.
 The task monitor's check queues a task through the API and watches /flower/ refresh itself.
+The admin's check searches the movie list and opens the periodic tasks page.
 
 Usage: python web_pages.py BASE_URL SCREENSHOT_DIR ADMIN_TOKEN
 """
@@ -232,8 +233,32 @@ def check_request_inspector(browser: Browser) -> None:
     print("request inspector: summary, filtered list, the request's SQL and its query plan")
 
 
+def check_admin(browser: Browser) -> None:
+    """/admin/ lists the models; the movie list searches by title (a plain GET form); the
+    periodic tasks page shows the code's schedules with their buttons."""
+    page = browser.page
+    browser.open("/admin/")
+    expect(page.locator("h1")).to_have_text("Admin")
+    expect(page.locator("table.models")).to_contain_text("Movies")
+    page.click('table.models a[href="/admin/movies"]')
+    page.wait_for_load_state("load")
+    expect(page).to_have_url(f"{browser.base_url}/admin/movies")
+    page.fill("#filter-q", "toy story")
+    page.click("form.filters button[type=submit]")
+    page.wait_for_load_state("load")
+    expect(page).to_have_url(f"{browser.base_url}/admin/movies?q=toy+story&sort=")
+    expect(page.locator("table.model-list tbody")).to_contain_text("Toy Story (1995)")
+    browser.screenshot("admin-movies")
+    browser.open("/admin/periodic-tasks")
+    expect(page.locator("h1")).to_have_text("Periodic tasks")
+    expect(page.locator("table.periodic-tasks tbody")).to_contain_text("scheduled_task_every_3_min")
+    browser.screenshot("admin-periodic-tasks")
+    browser.open("/web/session")
+    print("admin: index, movie search, periodic tasks")
+
+
 # Checks that run signed in.
-CHECKS = [check_session_page, check_task_monitor, check_request_inspector, check_flamegraph]
+CHECKS = [check_session_page, check_task_monitor, check_request_inspector, check_flamegraph, check_admin]
 
 
 def main() -> int:

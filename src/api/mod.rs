@@ -2,6 +2,7 @@
 
 pub mod admin;
 pub mod auth;
+pub mod backups;
 pub mod cache_page;
 pub mod caching;
 pub mod conditional;
@@ -73,6 +74,9 @@ pub enum ApiTags {
     /// Periodic tasks (Celery Beat with django-celery-beat's fields): interval, crontab (Celery's
     /// day-of-week numbering, any IANA time zone) and clocked schedules, admin-only.
     Schedules,
+    /// Backups of the live database (PocketBase's backups), admin-only: take one in the
+    /// background, list them, download one. `movielens restore PATH` swaps one in.
+    Backups,
     /// Loading a related row per row costs a query each: 1 + N statements for N movies. The
     /// `similar_queries` of the answer show them as one group of N.
     #[oai(rename = "Lab: N+1 queries")]
@@ -119,7 +123,7 @@ pub type Apis = (
     stats::StatsApi,
     movies::MoviesApi,
     caching::CachingApi,
-    (tasks::TasksApi, schedules::SchedulesApi),
+    (tasks::TasksApi, schedules::SchedulesApi, backups::BackupsApi),
     lab::orm::OrmLabApi,
     lab::q_filters::QFiltersLabApi,
     lab::f_update::FExpressionLabApi,
@@ -140,6 +144,8 @@ pub type Apis = (
         crate::web::flower::FlowerApi,
         crate::web::silk::SilkApi,
         crate::web::assets::AssetsApi,
+        crate::web::admin::AdminApi,
+        crate::web::admin::periodic::AdminPeriodicApi,
     ),
 );
 
@@ -164,6 +170,7 @@ pub fn service(
         (
             tasks::TasksApi { jobs: jobs.clone(), auth: auth.clone() },
             schedules::SchedulesApi { jobs: jobs.clone(), auth: auth.clone() },
+            backups::BackupsApi { jobs: jobs.clone(), auth: auth.clone() },
         ),
         lab::orm::OrmLabApi { db: db.clone() },
         lab::q_filters::QFiltersLabApi { db: db.clone() },
@@ -184,9 +191,11 @@ pub fn service(
         (
             crate::web::login::LoginApi { sessions: sessions.clone(), auth },
             crate::web::pages::SessionPageApi { sessions: sessions.clone(), config: web },
-            crate::web::flower::FlowerApi { sessions: sessions.clone(), jobs },
-            crate::web::silk::SilkApi { sessions, inspector, db },
+            crate::web::flower::FlowerApi { sessions: sessions.clone(), jobs: jobs.clone() },
+            crate::web::silk::SilkApi { sessions: sessions.clone(), inspector, db: db.clone() },
             crate::web::assets::AssetsApi,
+            crate::web::admin::AdminApi { sessions: sessions.clone(), jobs: jobs.clone(), db },
+            crate::web::admin::periodic::AdminPeriodicApi { sessions, jobs },
         ),
     );
     OpenApiService::new(apis, "MovieLens API", env!("CARGO_PKG_VERSION")).description(

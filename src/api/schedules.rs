@@ -29,6 +29,19 @@ pub struct SchedulesApi {
 /// Every problem with `input`, each naming its field; or the row it describes, with its next
 /// run planned (keeping `previous`'s history).
 fn to_row(input: PeriodicTaskInput, previous: Option<&ScheduleRow>, now: i64) -> Result<ScheduleRow, AppError> {
+    check_schedule(input, previous, now).map_err(|problems| {
+        let message = problems.iter().map(|(field, message)| format!("{field}: {message}")).collect::<Vec<_>>();
+        let fields = problems.iter().map(|(field, _)| field.as_str()).collect::<Vec<_>>().join(", ");
+        AppError::BadRequest(format!("invalid schedule: {}", message.join("; ")), Some(fields))
+    })
+}
+
+/// Like `to_row`, with the problems as (field, message) pairs (the web form shows each by its field).
+pub fn check_schedule(
+    input: PeriodicTaskInput,
+    previous: Option<&ScheduleRow>,
+    now: i64,
+) -> Result<ScheduleRow, Vec<(String, String)>> {
     let mut problems: Vec<(String, String)> = Vec::new();
     let name = input.name.trim().to_string();
     if name.is_empty() {
@@ -77,9 +90,7 @@ fn to_row(input: PeriodicTaskInput, previous: Option<&ScheduleRow>, now: i64) ->
         }
     }
     let (Some(timing), Some(compiled), true) = (timing, compiled, problems.is_empty()) else {
-        let message = problems.iter().map(|(field, message)| format!("{field}: {message}")).collect::<Vec<_>>();
-        let fields = problems.iter().map(|(field, _)| field.as_str()).collect::<Vec<_>>().join(", ");
-        return Err(AppError::BadRequest(format!("invalid schedule: {}", message.join("; ")), Some(fields)));
+        return Err(problems);
     };
     let last_run_at = previous.and_then(|row| row.last_run_at);
     let next_run_at = input.enabled.then(|| plan_next(&compiled, start_time, expires, last_run_at, now)).flatten();
@@ -103,7 +114,7 @@ fn to_row(input: PeriodicTaskInput, previous: Option<&ScheduleRow>, now: i64) ->
 }
 
 /// A taken name is a 409; other database errors as usual.
-fn saved(err: DbError, name: &str) -> AppError {
+pub fn saved(err: DbError, name: &str) -> AppError {
     match &err {
         DbError::Sqlite(inner) if inner.sqlite_error_code() == Some(rusqlite::ErrorCode::ConstraintViolation) => {
             AppError::Conflict(format!("a schedule named {name:?} already exists"))

@@ -3,6 +3,7 @@
 
 pub mod admin;
 pub mod aggregates;
+pub mod backup;
 pub mod bound_values;
 pub mod catalogue;
 pub mod changes;

@@ -5,6 +5,7 @@
 //! shared response types in [`responses`]. Pages are rendered from embedded templates with HTML
 //! escaping on, and served with strict security headers ([`headers`]).
 
+pub mod admin;
 pub mod assets;
 pub mod cookies;
 pub mod csrf;

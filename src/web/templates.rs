@@ -13,6 +13,10 @@ use super::Session;
 static TEMPLATES: LazyLock<Environment<'static>> = LazyLock::new(|| {
     let mut env = Environment::new();
     let templates = [
+        ("admin/index.html", include_str!("templates/admin/index.html")),
+        ("admin/list.html", include_str!("templates/admin/list.html")),
+        ("admin/periodic_form.html", include_str!("templates/admin/periodic_form.html")),
+        ("admin/periodic_list.html", include_str!("templates/admin/periodic_list.html")),
         ("base.html", include_str!("templates/base.html")),
         ("flower.html", include_str!("templates/flower.html")),
         ("flower_live.html", include_str!("templates/flower_live.html")),

@@ -7,6 +7,7 @@
 pub mod audit;
 pub mod genres;
 pub mod links;
+pub mod lists;
 pub mod movies;
 pub mod ratings;
 pub mod tags;

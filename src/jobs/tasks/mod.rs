@@ -1,6 +1,7 @@
 //! The task types, one per file, and the registry that checks arguments before anything is
 //! queued: an unknown task or a bad argument is refused with every problem named.
 
+pub mod backup;
 pub mod import_dataset;
 pub mod movie_stats;
 pub mod noop;
@@ -97,6 +98,11 @@ pub const KINDS: &[TaskKind] = &[
         "Builds the item-item recommendation model and makes it current, with progress in movies; skipped when the \
          current model has the same parameters and data. Args: neighbours, score_neighbours, min_co_raters, normalization, \
          max_user_ratings, threads, evaluate, force.",
+    ),
+    kind::<backup::CreateBackup>(
+        "backup.create",
+        "Backs up the live database into the backup folder while it serves. Args: keep (delete the oldest automatic \
+         backups beyond this many).",
     ),
     kind::<noop::Noop>(
         "noop",
