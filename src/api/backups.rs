@@ -60,6 +60,9 @@ pub enum Download {
     /// The backup file, a SQLite database.
     #[oai(status = 200, content_type = "application/vnd.sqlite3")]
     Ok(Binary<Body>, #[oai(header = "Content-Disposition")] String),
+    /// The name is not one a backup can have (longer than 255 bytes).
+    #[oai(status = 400)]
+    BadRequest(Json<ErrorBody>),
     /// No `Authorization: Bearer` token was sent.
     #[oai(status = 401)]
     Unauthorized(Json<ErrorBody>),
@@ -81,6 +84,7 @@ fn download_bad_request(err: poem::Error) -> Download {
 impl From<AppError> for Download {
     fn from(err: AppError) -> Self {
         match err.status() {
+            StatusCode::BAD_REQUEST => Download::BadRequest(err.body()),
             StatusCode::UNAUTHORIZED => Download::Unauthorized(err.body()),
             StatusCode::FORBIDDEN => Download::Forbidden(err.body()),
             StatusCode::NOT_FOUND => Download::NotFound(err.body()),

@@ -117,6 +117,10 @@ fn the_download_route_serves_only_names_in_the_list() {
         assert!(!body.contains("outside the folder"), "{name}");
     }
     assert!(listed(&app).is_empty(), "a symlink, a partial or a text file is not a backup");
+    // A name longer than any file name is a 400 that says so, not a server error.
+    let (status, body) = authorized("GET", &app, &format!("/api/admin/backups/{}", "0".repeat(256)));
+    assert_eq!(status, 400, "{body}");
+    assert!(body.contains("maxLength(255)"), "{body}");
 }
 
 #[test]
