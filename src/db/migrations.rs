@@ -21,6 +21,7 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
     (10, "0010_job_queue_due_index", include_str!("../../migrations/0010_job_queue_due_index.sql")),
     (11, "0011_recommendations", include_str!("../../migrations/0011_recommendations.sql")),
     (12, "0012_audit_log", include_str!("../../migrations/0012_audit_log.sql")),
+    (13, "0013_search_indexes", include_str!("../../migrations/0013_search_indexes.sql")),
 ];
 
 /// The newest schema version this binary knows.

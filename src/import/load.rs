@@ -83,6 +83,8 @@ fn load_in_transaction(
     for sql in &schema_objects {
         tx.execute_batch(sql)?;
     }
+    // The search indexes' triggers were dropped with the others: index the new rows at once.
+    crate::db::admin::search::rebuild_indexes(&tx)?;
     tracing::debug!(objects = schema_objects.len(), elapsed_ms = started.elapsed().as_millis() as u64, "indexed");
     // The triggers that count data changes were dropped for the load: count it as one.
     tx.execute("UPDATE data_generation SET generation = generation + 1", [])?;

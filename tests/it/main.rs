@@ -12,6 +12,7 @@ mod admin_genres_links;
 mod admin_log;
 mod admin_movies;
 mod admin_ratings_tags;
+mod admin_search;
 mod admin_web;
 mod admin_web_periodic;
 mod api;

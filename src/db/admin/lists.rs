@@ -6,8 +6,9 @@
 //! Their sorts are the indexed columns only, so a page reads an index, never sorts the table.
 
 use rusqlite::types::Value;
-use rusqlite::{params_from_iter, Connection};
+use rusqlite::{Connection, ToSql};
 
+use super::search::TextSearch;
 use super::DbError;
 
 /// What a list page asks for; `sort` is already one of the model's sort keys.
@@ -32,6 +33,10 @@ pub struct ListPage {
 }
 
 /// A model's list: its columns, its sort keys (each with the SQL it orders by) and its query.
+///
+/// In the search conditions, `{titles}` stands for a subquery of the movies whose title holds
+/// the text, `{tags}` for one of the tags whose text does (see [`TextSearch`]), and `:like` for
+/// the text as a `LIKE` pattern.
 pub struct ModelList {
     pub columns: &'static [&'static str],
     /// (key, ORDER BY expression); the first is the default.
@@ -40,16 +45,29 @@ pub struct ModelList {
     counted: bool,
     select: &'static str,
     from: &'static str,
-    /// The search's condition, with the pattern as `?1`.
+    /// The search's condition.
     search: &'static str,
-    /// With a broad search (many movies match), this condition instead: it keeps SQLite walking
+    /// With a broad search (many rows match), this condition instead: it keeps SQLite walking
     /// the sort's index and testing each row, which finds a page at once when matches are
-    /// common, where looking up every matching movie's rows would read millions.
-    broad_search: Option<&'static str>,
+    /// common, where looking up every matching row and sorting them would read millions.
+    broad_search: Option<(&'static str, Breadth)>,
 }
 
-/// Title searches matching more movies than this count as broad.
-const BROAD_MATCHES: i64 = 200;
+/// How to tell whether a search is broad: by the rows it would look up and sort.
+#[derive(Clone, Copy)]
+enum Breadth {
+    /// The ratings of the movies whose title matches (from `movie_stats`).
+    RatingsOfTitles,
+    /// The tags whose text matches, or the movies whose title does.
+    TagsOrTitles,
+}
+
+/// A search that would look up more rows than this is broad: sorting that many takes longer
+/// than walking the sort's index to the page.
+const BROAD_ROWS: i64 = 2000;
+
+/// A search matching more movie titles than this is broad (each brings its tags).
+const BROAD_TITLES: i64 = 200;
 
 pub const MOVIES: ModelList = ModelList {
     columns: &["id", "title", "genres"],
@@ -57,7 +75,7 @@ pub const MOVIES: ModelList = ModelList {
     counted: true,
     select: "SELECT m.movie_id, m.title, replace(m.genres, '|', ', ')",
     from: "movies m",
-    search: "m.title LIKE ?1 ESCAPE '\\'",
+    search: "m.movie_id IN ({titles})",
     broad_search: None,
 };
 
@@ -68,8 +86,9 @@ pub const RATINGS: ModelList = ModelList {
     select: "SELECT r.id, r.user_id, (SELECT title FROM movies WHERE movie_id = r.movie_id), \
              printf('%.1f', r.rating), strftime('%Y-%m-%dT%H:%M:%SZ', r.timestamp, 'unixepoch')",
     from: "ratings r",
-    search: "r.movie_id IN (SELECT movie_id FROM movies WHERE title LIKE ?1 ESCAPE '\\')",
-    broad_search: Some("+r.movie_id IN (SELECT movie_id FROM movies WHERE title LIKE ?1 ESCAPE '\\')"),
+    search: "r.movie_id IN ({titles})",
+    // `+` keeps SQLite off the movie index, walking the sort's instead.
+    broad_search: Some(("+r.movie_id IN ({titles})", Breadth::RatingsOfTitles)),
 };
 
 pub const TAGS: ModelList = ModelList {
@@ -79,21 +98,19 @@ pub const TAGS: ModelList = ModelList {
     select: "SELECT t.id, t.user_id, (SELECT title FROM movies WHERE movie_id = t.movie_id), t.tag, \
              strftime('%Y-%m-%dT%H:%M:%SZ', t.timestamp, 'unixepoch')",
     from: "tags t",
-    search:
-        "(t.tag LIKE ?1 ESCAPE '\\' OR t.movie_id IN (SELECT movie_id FROM movies WHERE title LIKE ?1 ESCAPE '\\'))",
-    broad_search: None,
+    search: "(t.id IN ({tags}) OR t.movie_id IN ({titles}))",
+    broad_search: Some(("(+t.tag LIKE :like ESCAPE '\\' OR +t.movie_id IN ({titles}))", Breadth::TagsOrTitles)),
 };
 
 pub const LINKS: ModelList = ModelList {
     columns: &["movie", "title", "imdb", "tmdb"],
     sorts: &[("movie", "l.movie_id"), ("imdb", "l.imdb_id"), ("tmdb", "l.tmdb_id")],
-    // Counting a search reads every link and title: as long again as the page.
+    // Counting a search reads every link: as long again as the page.
     counted: false,
     select: "SELECT l.movie_id, m.title, l.imdb_id, coalesce(l.tmdb_id, '')",
     from: "links l JOIN movies m ON m.movie_id = l.movie_id",
     // The titles are matched once, not once per link through the join.
-    search: "(l.movie_id IN (SELECT movie_id FROM movies WHERE title LIKE ?1 ESCAPE '\\') \
-             OR l.imdb_id LIKE ?1 ESCAPE '\\' OR l.tmdb_id LIKE ?1 ESCAPE '\\')",
+    search: "(l.movie_id IN ({titles}) OR l.imdb_id LIKE :like ESCAPE '\\' OR l.tmdb_id LIKE :like ESCAPE '\\')",
     broad_search: None,
 };
 
@@ -103,60 +120,83 @@ pub const GENRES: ModelList = ModelList {
     counted: true,
     select: "SELECT g.id, g.name, (SELECT count(*) FROM movie_genres WHERE genre_id = g.id)",
     from: "genres g",
-    search: "g.name LIKE ?1 ESCAPE '\\'",
+    search: "g.name LIKE :like ESCAPE '\\'",
     broad_search: None,
 };
 
-/// `%text%` for LIKE, with LIKE's wildcards in the text taken literally.
-fn contains(text: &str) -> String {
-    let escaped = text.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
-    format!("%{escaped}%")
-}
+/// Values bound by name (`:phrase`, `:like`, `:genre`, `:rating`).
+type NamedValues = Vec<(&'static str, Value)>;
 
-/// The WHERE clause of `list` for `query`, with its values (the search pattern first, as `?1`).
-fn filters(conn: &Connection, list: &ModelList, query: &ListQuery) -> Result<(Vec<String>, Vec<Value>), DbError> {
+/// The WHERE clause of `list` for `query`, with its named values.
+fn filters(conn: &Connection, list: &ModelList, query: &ListQuery) -> Result<(Vec<String>, NamedValues), DbError> {
     let mut clauses = Vec::new();
-    let search = query.search.as_deref().map(str::trim).filter(|text| !text.is_empty());
     let mut values = Vec::new();
+    let search = query.search.as_deref().and_then(TextSearch::new);
     let mut broad = false;
-    if let Some(search) = search {
-        values.push(Value::Text(contains(search)));
+    if let Some(search) = &search {
         let condition = match list.broad_search {
-            Some(condition) if title_matches(conn, &contains(search))? > BROAD_MATCHES => {
+            Some((condition, breadth)) if is_broad(conn, breadth, search)? => {
                 broad = true;
                 condition
             }
             _ => list.search,
         };
-        clauses.push(condition.to_string());
+        clauses.push(condition.replace("{titles}", search.titles()).replace("{tags}", search.tags()));
+        values.push((":phrase", Value::Text(search.phrase.clone())));
+        values.push((":like", Value::Text(search.like.clone())));
     }
     if let Some(genre) = query.genre.as_deref().filter(|genre| !genre.is_empty()) {
-        values.push(Value::Text(genre.to_string()));
-        clauses.push(format!(
+        values.push((":genre", Value::Text(genre.to_string())));
+        clauses.push(
             "m.movie_id IN (SELECT mg.movie_id FROM movie_genres mg JOIN genres g ON g.id = mg.genre_id \
-             WHERE g.name = ?{} COLLATE NOCASE)",
-            values.len()
-        ));
+             WHERE g.name = :genre COLLATE NOCASE)"
+                .to_string(),
+        );
     }
     if let Some(rating) = query.rating {
-        values.push(Value::Real(rating));
+        values.push((":rating", Value::Real(rating)));
         // With a narrow title search, the movies' ratings are found by movie and then filtered:
         // walking every rating of one value (millions) to test its movie is far slower. `+`
         // keeps SQLite off the rating index.
         let column = if search.is_some() && !broad { "+r.rating" } else { "r.rating" };
-        clauses.push(format!("{column} = ?{}", values.len()));
+        clauses.push(format!("{column} = :rating"));
     }
     Ok((clauses, values))
 }
 
-/// How many movie titles match `pattern`, counted up to one past [`BROAD_MATCHES`].
-fn title_matches(conn: &Connection, pattern: &str) -> Result<i64, DbError> {
-    let sql = "SELECT count(*) FROM (SELECT 1 FROM movies WHERE title LIKE ?1 ESCAPE '\\' LIMIT ?2)";
-    Ok(conn.prepare_cached(sql)?.query_row(rusqlite::params![pattern, BROAD_MATCHES + 1], |row| row.get(0))?)
+/// Whether `search` would look up so many rows that walking the sort's index finds a page
+/// sooner. Short text (no trigram index) matching tags counts as broad: looking its tags up is a
+/// scan either way.
+fn is_broad(conn: &Connection, breadth: Breadth, search: &TextSearch) -> Result<bool, DbError> {
+    let values = [(":phrase", Value::Text(search.phrase.clone())), (":like", Value::Text(search.like.clone()))];
+    let more_than = |subquery: &str, limit: i64| -> Result<bool, DbError> {
+        let sql = format!("SELECT count(*) > {limit} FROM ({subquery} LIMIT {})", limit + 1);
+        Ok(conn.prepare_cached(&sql)?.query_row(&*named(&sql, &values), |row| row.get(0))?)
+    };
+    match breadth {
+        Breadth::RatingsOfTitles => {
+            // Counted up to the first movies past the limit: a broad search stops early.
+            let sql = format!(
+                "SELECT coalesce(sum(rating_count), 0) > {BROAD_ROWS} FROM (SELECT s.rating_count FROM movie_stats s \
+                 WHERE s.movie_id IN ({}) LIMIT {})",
+                search.titles(),
+                BROAD_ROWS + 1
+            );
+            Ok(conn.prepare_cached(&sql)?.query_row(&*named(&sql, &values), |row| row.get(0))?)
+        }
+        Breadth::TagsOrTitles => {
+            Ok(!search.indexed || more_than(search.tags(), BROAD_ROWS)? || more_than(search.titles(), BROAD_TITLES)?)
+        }
+    }
 }
 
-/// One page of `list` for `query`.
-pub fn page(conn: &Connection, list: &ModelList, query: &ListQuery) -> Result<ListPage, DbError> {
+/// The values of `values` that `sql` names, as rusqlite binds them (naming one it lacks fails).
+fn named<'a>(sql: &str, values: &'a [(&'static str, Value)]) -> Vec<(&'static str, &'a dyn ToSql)> {
+    values.iter().filter(|(name, _)| sql.contains(name)).map(|(name, value)| (*name, value as &dyn ToSql)).collect()
+}
+
+/// The page's SQL for `query` and its named values.
+fn page_sql(conn: &Connection, list: &ModelList, query: &ListQuery) -> Result<(String, String, NamedValues), DbError> {
     let (clauses, values) = filters(conn, list, query)?;
     let filter = match clauses.is_empty() {
         true => String::new(),
@@ -173,23 +213,36 @@ pub fn page(conn: &Connection, list: &ModelList, query: &ListQuery) -> Result<Li
         query.limit + 1,
         query.offset
     );
+    let count = format!("SELECT count(*) FROM {}{filter}", list.from);
+    Ok((sql, count, values))
+}
+
+/// One page of `list` for `query`.
+pub fn page(conn: &Connection, list: &ModelList, query: &ListQuery) -> Result<ListPage, DbError> {
+    let (sql, count_sql, values) = page_sql(conn, list, query)?;
     let mut statement = conn.prepare(&sql)?;
     let columns = statement.column_count();
     let mut rows: Vec<Vec<String>> = statement
-        .query_map(params_from_iter(values.iter()), |row| {
+        .query_map(&*named(&sql, &values), |row| {
             (0..columns).map(|index| row.get::<_, Value>(index).map(cell)).collect()
         })?
         .collect::<Result<_, _>>()?;
     let has_next = rows.len() as i64 > query.limit;
     rows.truncate(query.limit as usize);
     let count = match list.counted {
-        true => {
-            let sql = format!("SELECT count(*) FROM {}{filter}", list.from);
-            Some(conn.query_row(&sql, params_from_iter(values.iter()), |row| row.get(0))?)
-        }
+        true => Some(conn.query_row(&count_sql, &*named(&count_sql, &values), |row| row.get(0))?),
         false => None,
     };
     Ok(ListPage { rows, count, has_next })
+}
+
+/// SQLite's plan for the page's query (`EXPLAIN QUERY PLAN`), one line per step.
+pub fn plan(conn: &Connection, list: &ModelList, query: &ListQuery) -> Result<Vec<String>, DbError> {
+    let (sql, _, values) = page_sql(conn, list, query)?;
+    let explain = format!("EXPLAIN QUERY PLAN {sql}");
+    let mut statement = conn.prepare(&explain)?;
+    let steps = statement.query_map(&*named(&sql, &values), |row| row.get(3))?.collect::<Result<_, _>>()?;
+    Ok(steps)
 }
 
 fn cell(value: Value) -> String {

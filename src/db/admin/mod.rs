@@ -10,6 +10,7 @@ pub mod links;
 pub mod lists;
 pub mod movies;
 pub mod ratings;
+pub mod search;
 pub mod tags;
 
 use rusqlite::Connection;
