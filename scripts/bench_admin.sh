@@ -12,11 +12,14 @@
 # 2. big: admin write median and p99 from one connection for BENCH_BIG_SECONDS (default 20) on a
 #    copy of BENCH_DB (default /work/bench-25m.db, a 25M-rating-shaped set). The original is never
 #    opened: the copy is made first. Skipped when BENCH_DB does not exist.
+# 3. lists: on the same copy, the web admin's list pages with searches, filters, sorts and deep
+#    pages, signed in, one request at a time, BENCH_LIST_ROUNDS (default 20) times each
+#    (scripts/admin/list_pages.py): median, p95 and worst per page.
 #
 # Prints figures only; no assertions. Needs wrk, python3 and a release build (cargo build
 # --release). Loopback only; free ports; everything it starts is stopped on exit.
 #
-# Environment: BENCH_SECONDS, BENCH_BIG_SECONDS, BENCH_DB, BENCH_PARTS ("mixed big"),
+# Environment: BENCH_SECONDS, BENCH_BIG_SECONDS, BENCH_LIST_ROUNDS, BENCH_DB, BENCH_PARTS ("mixed big lists"),
 # BENCH_BINARY (default target/release/movielens).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -25,7 +28,8 @@ binary=${BENCH_BINARY:-$root/target/release/movielens}
 seconds=${BENCH_SECONDS:-60}
 big_seconds=${BENCH_BIG_SECONDS:-20}
 big_db=${BENCH_DB:-/work/bench-25m.db}
-parts=${BENCH_PARTS:-"mixed big"}
+parts=${BENCH_PARTS:-"mixed big lists"}
+list_rounds=${BENCH_LIST_ROUNDS:-20}
 token=bench-$(od -An -N12 -tx1 /dev/urandom | tr -d ' \n')
 export MOVIELENS_ADMIN_TOKEN=$token
 
@@ -73,18 +77,25 @@ if [[ " $parts " == *" mixed "* ]]; then
     python3 "$root/scripts/admin/check_aggregates.py" "$work/mixed.db" || echo "aggregates: DRIFT found (above)"
 fi
 
-if [[ " $parts " == *" big "* ]]; then
+if [[ " $parts " == *" big "* || " $parts " == *" lists "* ]]; then
     echo
     if [ ! -f "$big_db" ]; then
-        echo "== big: skipped, $big_db does not exist"
+        echo "== big, lists: skipped, $big_db does not exist"
     else
-        echo "== big: admin writes from 1 connection, ${big_seconds}s, on a copy of $big_db"
         # The original is only read, by cp; the server and the checks run on the copy.
         cp "$big_db" "$work/big.db"
         [ -s "$big_db-wal" ] && cp "$big_db-wal" "$work/big.db-wal"
         start_server "$work/big.db" "$work/big.log"
-        movie_ids "$work/big.db" >"$work/big-ids"
-        python3 "$root/scripts/admin/admin_writes.py" "http://127.0.0.1:$port" "$token" "$big_seconds" 1 "$work/big-ids" | print_writes
+        if [[ " $parts " == *" big "* ]]; then
+            echo "== big: admin writes from 1 connection, ${big_seconds}s, on a copy of $big_db"
+            movie_ids "$work/big.db" >"$work/big-ids"
+            python3 "$root/scripts/admin/admin_writes.py" "http://127.0.0.1:$port" "$token" "$big_seconds" 1 "$work/big-ids" | print_writes
+        fi
+        if [[ " $parts " == *" lists "* ]]; then
+            echo
+            echo "== lists: web admin list pages, ${list_rounds} requests each, on a copy of $big_db"
+            python3 "$root/scripts/admin/list_pages.py" "http://127.0.0.1:$port" "$token" "$list_rounds"
+        fi
         stop_server
         server=
     fi
