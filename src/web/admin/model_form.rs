@@ -15,7 +15,7 @@ use crate::model::ratings::NewRating;
 
 /// The longest value a form field may hold, and the most fields a form may send.
 const MAX_VALUE_CHARS: usize = 2000;
-const MAX_FIELDS: usize = 200;
+const MAX_FIELDS: usize = 250;
 
 /// Every model's form fields (each model uses its own); absent ones are empty.
 #[derive(Debug, Clone, Default, Object, Serialize)]
