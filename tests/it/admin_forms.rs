@@ -285,3 +285,20 @@ fn the_list_pages_link_each_row_to_its_form_and_to_a_new_one() {
         assert!(page.body.contains(&format!("{list}/new\"")), "{list}");
     }
 }
+
+#[test]
+fn a_genre_whose_name_holds_url_characters_is_reached_by_its_link() {
+    let (app, _data) = spawn();
+    let (cookie, csrf) = session(&app);
+    for name in ["Neo/Noir (fr)", "100% & more?", "new"] {
+        let created = post(&app, &cookie, "/admin/genres/new", &csrf, &[("name", name)]);
+        assert_eq!(created.status, 303, "{name}: {}", created.body);
+        let path = created.header("location").unwrap().to_string();
+        let form = get_with_cookie(&app.url(&path), &cookie);
+        assert_eq!(form.status, 200, "{name} at {path}: {}", form.body);
+        assert!(form.body.contains("Change genre"), "{name} at {path}");
+        // The list links to the same place.
+        let list = get_with_cookie(&app.url("/admin/genres?sort=-id"), &cookie);
+        assert!(list.body.contains(&format!("href=\"{path}\"")), "{name}: {path} not in the list");
+    }
+}

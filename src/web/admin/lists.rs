@@ -217,6 +217,5 @@ pub fn render(
 /// The row's form: `/admin/genres/Film%20Noir`, `/admin/movies/1`.
 fn edit_href(model: &Model, row: &[String]) -> String {
     let key = row.get(model.key_column).map(String::as_str).unwrap_or_default();
-    let key: String = form_urlencoded::byte_serialize(key.as_bytes()).collect();
-    format!("/admin/{}/{}", model.path, key.replace('+', "%20"))
+    format!("/admin/{}/{}", model.path, super::model_render::segment(key))
 }

@@ -99,9 +99,13 @@ impl FormView<'_> {
     }
 }
 
-/// A URL id as one path segment (a genre name may hold spaces and parentheses).
+/// A URL id as one path segment (a genre name may hold spaces, `/` or `%`). A genre named `new`
+/// is written `%6Eew`: the router matches the raw path, so it is not taken for the add form.
 pub fn segment(id: &str) -> String {
-    form_urlencoded::byte_serialize(id.as_bytes()).collect::<String>().replace('+', "%20")
+    match id {
+        "new" => "%6Eew".to_string(),
+        id => form_urlencoded::byte_serialize(id.as_bytes()).collect::<String>().replace('+', "%20"),
+    }
 }
 
 /// Record `id` of `kind` as the form's values and a line naming it; `None` if there is none.
