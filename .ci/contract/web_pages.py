@@ -9,7 +9,9 @@ saves screenshots.
 Other page groups add their checks as functions taking a `Browser` (see `check_session_page`)
 and list them in CHECKS: each runs signed in, with console errors and CSP violations watched.
 The task monitor's check queues a task through the API and watches /flower/ refresh itself.
-The admin's check searches the movie list and opens the periodic tasks page.
+The admin's check searches the movie list, edits a movie's title and genres in its form (and
+sees the change in the API), is refused a POST without the CSRF token, and opens the periodic
+tasks page.
 
 Usage: python web_pages.py BASE_URL SCREENSHOT_DIR ADMIN_TOKEN
 """
@@ -233,9 +235,43 @@ def check_request_inspector(browser: Browser) -> None:
     print("request inspector: summary, filtered list, the request's SQL and its query plan")
 
 
+def edit_movie(browser: Browser) -> None:
+    """From the movie list to Toy Story's edit form: a new title, and genres changed with the
+    picker's filter box; the API answers the change at once. A POST without the form's CSRF
+    token is refused and changes nothing."""
+    page = browser.page
+    link = page.locator("table.model-list tbody tr", has_text="Toy Story (1995)").first.locator("a.edit")
+    edit_path = link.get_attribute("href")
+    assert edit_path and edit_path.startswith("/admin/movies/"), f"edit link: {edit_path!r}"
+    movie_id = edit_path.rsplit("/", 1)[1]
+    link.click()
+    page.wait_for_load_state("load")
+    expect(page).to_have_url(f"{browser.base_url}{edit_path}")
+    expect(page.locator("h1")).to_have_text(f"Change movie {movie_id}")
+    page.fill("#title", "Toy Story, edited (1995)")
+    picker = page.locator("[data-genre-picker]")
+    picker.locator(".genre-filter").fill("sci")  # the picker's script hides the other genres
+    expect(picker.locator('.genre-option:has(input[value="Fantasy"])')).to_be_hidden()
+    picker.locator('input[value="Sci-Fi"]').check()
+    picker.locator(".genre-filter").fill("")
+    picker.locator('input[value="Fantasy"]').uncheck()
+    browser.screenshot("admin-movie-edit")
+    page.click("form.model-form button[type=submit]")
+    page.wait_for_load_state("load")
+    expect(page).to_have_url(f"{browser.base_url}/admin/movies")
+    movie = page.request.get(f"{browser.base_url}/api/movies/{movie_id}").json()
+    assert movie["title"] == "Toy Story, edited (1995)", movie
+    assert "Sci-Fi" in movie["genres"] and "Fantasy" not in movie["genres"], movie
+    forged = page.request.post(f"{browser.base_url}{edit_path}", form={"title": "Forged (1995)"})
+    assert forged.status == 403, f"a POST without the CSRF token -> {forged.status}"
+    movie = page.request.get(f"{browser.base_url}/api/movies/{movie_id}").json()
+    assert movie["title"] == "Toy Story, edited (1995)", f"the refused POST changed the movie: {movie}"
+    print(f"admin: movie {movie_id} edited (title and genres), seen by the API; a CSRF-less POST refused")
+
+
 def check_admin(browser: Browser) -> None:
-    """/admin/ lists the models; the movie list searches by title (a plain GET form); the
-    periodic tasks page shows the code's schedules with their buttons."""
+    """/admin/ lists the models; the movie list searches by title (a plain GET form); a movie
+    is edited in its form; the periodic tasks page shows the code's schedules with their buttons."""
     page = browser.page
     browser.open("/admin/")
     expect(page.locator("h1")).to_have_text("Admin")
@@ -249,6 +285,7 @@ def check_admin(browser: Browser) -> None:
     expect(page).to_have_url(f"{browser.base_url}/admin/movies?q=toy+story&genre=&sort=")
     expect(page.locator("table.model-list tbody")).to_contain_text("Toy Story (1995)")
     browser.screenshot("admin-movies")
+    edit_movie(browser)
     browser.open("/admin/periodic-tasks")
     expect(page.locator("h1")).to_have_text("Periodic tasks")
     expect(page.locator("table.periodic-tasks tbody")).to_contain_text("scheduled_task_every_3_min")

@@ -146,6 +146,7 @@ pub type Apis = (
         crate::web::assets::AssetsApi,
         crate::web::admin::AdminApi,
         crate::web::admin::periodic::AdminPeriodicApi,
+        crate::web::admin::model_pages::AdminFormsApi,
     ),
 );
 
@@ -195,7 +196,8 @@ pub fn service(
             crate::web::silk::SilkApi { sessions: sessions.clone(), inspector, db: db.clone() },
             crate::web::assets::AssetsApi,
             crate::web::admin::AdminApi { sessions: sessions.clone(), jobs: jobs.clone(), db },
-            crate::web::admin::periodic::AdminPeriodicApi { sessions, jobs },
+            crate::web::admin::periodic::AdminPeriodicApi { sessions: sessions.clone(), jobs },
+            crate::web::admin::model_pages::AdminFormsApi { sessions, admin },
         ),
     );
     OpenApiService::new(apis, "MovieLens API", env!("CARGO_PKG_VERSION")).description(

@@ -14,7 +14,9 @@ static TEMPLATES: LazyLock<Environment<'static>> = LazyLock::new(|| {
     let mut env = Environment::new();
     let templates = [
         ("admin/index.html", include_str!("templates/admin/index.html")),
+        ("admin/delete.html", include_str!("templates/admin/delete.html")),
         ("admin/list.html", include_str!("templates/admin/list.html")),
+        ("admin/model_form.html", include_str!("templates/admin/model_form.html")),
         ("admin/periodic_form.html", include_str!("templates/admin/periodic_form.html")),
         ("admin/periodic_list.html", include_str!("templates/admin/periodic_list.html")),
         ("base.html", include_str!("templates/base.html")),

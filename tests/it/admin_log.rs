@@ -90,3 +90,20 @@ fn refused_writes_leave_no_entry_and_the_log_needs_the_admin_token() {
     let (status, _, body) = send("GET", &app.url("/api/admin/log"), &[("authorization", "Bearer nope")], None);
     assert_error(&(status, serde_json::from_str(&body).unwrap()), 403, "forbidden", "token");
 }
+
+#[test]
+fn an_empty_patch_answers_the_record_unchanged_and_logs_nothing() {
+    let (app, _data) = admin_support::spawn();
+    let entries =
+        || -> i64 { app.db.connect().query_row("SELECT count(*) FROM audit_log", [], |row| row.get(0)).unwrap() };
+    for path in ["/api/movies/1", "/api/ratings/1", "/api/tags/1", "/api/links/1"] {
+        let before = common::get_json(&app.url(path), 200);
+        let answer = admin_support::write(&app, "PATCH", path, "{}");
+        assert_eq!(answer.0, 200, "{path}: {}", answer.1);
+        assert_eq!(common::get_json(&app.url(path), 200), before, "{path}");
+        assert_eq!(entries(), 0, "{path} logged a change that changed nothing");
+    }
+    // A real change is still logged.
+    assert_eq!(admin_support::write(&app, "PATCH", "/api/tags/1", r#"{"tag": "new"}"#).0, 200);
+    assert_eq!(entries(), 1);
+}

@@ -214,3 +214,23 @@ fn a_movie_after_the_largest_json_safe_id_is_a_conflict_not_an_id_out_of_range()
     assert_error(&next, 409, "conflict", "give movie_id");
     assert_eq!(write(&app, "POST", "/api/movies", r#"{"movie_id": 5, "title": "Given", "genres": []}"#).0, 201);
 }
+
+#[test]
+fn a_movie_delete_takes_its_similar_movie_rows_with_it_both_as_the_movie_and_as_a_neighbour() {
+    let (app, _data) = spawn();
+    let conn = app.db.connect();
+    conn.execute_batch(
+        "INSERT INTO recommendation_neighbours (model_id, movie_id, rank, neighbour_id, similarity, co_raters) VALUES
+         (1, 1, 1, 2, 0.9, 3), (1, 2, 1, 1, 0.9, 3), (1, 2, 2, 3, 0.5, 2), (1, 3, 1, 2, 0.5, 2), (2, 3, 1, 1, 0.4, 1)",
+    )
+    .unwrap();
+    assert_eq!(delete(&app, "/api/movies/1").0, 204);
+    let left: Vec<(i64, i64, i64)> = conn
+        .prepare("SELECT model_id, movie_id, neighbour_id FROM recommendation_neighbours ORDER BY 1, 2, 3")
+        .unwrap()
+        .query_map([], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert_eq!(left, vec![(1, 2, 3), (1, 3, 2)]);
+}

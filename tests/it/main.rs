@@ -8,6 +8,7 @@ mod flower_support;
 mod inspector_support;
 
 mod admin_concurrency;
+mod admin_forms;
 mod admin_genres_links;
 mod admin_log;
 mod admin_movies;

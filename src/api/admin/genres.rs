@@ -10,7 +10,7 @@ use crate::api::auth::AdminBearer;
 use crate::db::admin::genres;
 use crate::model::admin::{AuditAction, AuditModel, Change, Genre, GenreName};
 
-fn action(operation: &'static str, action: AuditAction) -> Action<Genre> {
+pub fn action(operation: &'static str, action: AuditAction) -> Action<Genre> {
     Action { operation, action, model: AuditModel::Genre, id_of: |genre| genre.id.to_string() }
 }
 

@@ -11,7 +11,7 @@ use crate::db::admin::links;
 use crate::model::admin::{AuditAction, AuditModel, Change, LinkChanges, NewLink};
 use crate::model::movies::Links;
 
-fn action(operation: &'static str, action: AuditAction) -> Action<Links> {
+pub fn action(operation: &'static str, action: AuditAction) -> Action<Links> {
     Action { operation, action, model: AuditModel::Link, id_of: |link| link.movie_id.to_string() }
 }
 

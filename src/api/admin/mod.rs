@@ -51,10 +51,21 @@ impl Admin {
         work: impl FnOnce(&Transaction) -> Result<Change<T>, DbError> + Send + 'static,
     ) -> Result<Change<T>, AppError> {
         self.auth.verify(token)?;
-        let token_id = self.auth.token_id();
+        self.write_as(self.auth.token_id(), what, work).await
+    }
+
+    /// Runs `work` on the writer as `token_id` (the web admin's session, which proved the token
+    /// when it signed in) and records its change in the audit log, in the same transaction. A
+    /// change that changed nothing (a `PATCH` of `{}`) is not recorded.
+    pub async fn write_as<T: Serialize + Send + 'static>(
+        &self,
+        token_id: String,
+        what: Action<T>,
+        work: impl FnOnce(&Transaction) -> Result<Change<T>, DbError> + Send + 'static,
+    ) -> Result<Change<T>, AppError> {
         let written = self.db.write(what.operation, move |tx| {
             let change = work(tx)?;
-            if let Some(record) = change.after.as_ref().or(change.before.as_ref()) {
+            if let Some(record) = change.after.as_ref().or(change.before.as_ref()).filter(|_| !unchanged(&change)) {
                 let entry = Audit {
                     token_id: &token_id,
                     action: what.action,
@@ -66,6 +77,14 @@ impl Admin {
             Ok::<_, DbError>(change)
         });
         Ok(written.await?)
+    }
+}
+
+/// Whether an update left its record as it was.
+fn unchanged<T: Serialize>(change: &Change<T>) -> bool {
+    match (&change.before, &change.after) {
+        (Some(before), Some(after)) => serde_json::to_value(before).ok() == serde_json::to_value(after).ok(),
+        _ => false,
     }
 }
 

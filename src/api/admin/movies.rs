@@ -11,7 +11,7 @@ use crate::api::auth::AdminBearer;
 use crate::db::admin::movies;
 use crate::model::admin::{AuditAction, AuditModel, Change, Movie, MovieChanges, NewMovie};
 
-fn action(operation: &'static str, action: AuditAction) -> Action<Movie> {
+pub fn action(operation: &'static str, action: AuditAction) -> Action<Movie> {
     Action { operation, action, model: AuditModel::Movie, id_of: |movie| movie.id.to_string() }
 }
 

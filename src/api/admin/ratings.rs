@@ -11,7 +11,7 @@ use crate::db::admin::ratings;
 use crate::model::admin::{AuditAction, AuditModel, Change, RatingChanges};
 use crate::model::ratings::{NewRating, Rating};
 
-fn action(operation: &'static str, action: AuditAction) -> Action<Rating> {
+pub fn action(operation: &'static str, action: AuditAction) -> Action<Rating> {
     Action { operation, action, model: AuditModel::Rating, id_of: |rating| rating.id.to_string() }
 }
 

@@ -19,7 +19,7 @@ pub struct TagWritesApi {
     pub admin: Admin,
 }
 
-fn action(operation: &'static str, action: AuditAction) -> Action<Tag> {
+pub fn action(operation: &'static str, action: AuditAction) -> Action<Tag> {
     Action { operation, action, model: AuditModel::Tag, id_of: |tag| tag.id.to_string() }
 }
 

@@ -68,3 +68,14 @@ pub fn delete_genre(tx: &Transaction, name: &str, detach: bool) -> Result<Change
     }
     Ok(Change { before: Some(before), after: None })
 }
+
+/// Up to `limit` of the movies that use genre `genre_id` (id and title, by title), for the
+/// delete confirmation page.
+pub fn movies_using(conn: &Connection, genre_id: i64, limit: i64) -> Result<Vec<(i64, String)>, DbError> {
+    let mut statement = conn.prepare_cached(
+        "SELECT m.movie_id, m.title FROM movie_genres mg JOIN movies m ON m.movie_id = mg.movie_id
+         WHERE mg.genre_id = ?1 ORDER BY m.title LIMIT ?2",
+    )?;
+    let movies = statement.query_map([genre_id, limit], |row| Ok((row.get(0)?, row.get(1)?)))?;
+    Ok(movies.collect::<Result<_, _>>()?)
+}

@@ -155,7 +155,7 @@ pub fn update_movie(tx: &Transaction, movie_id: i64, changes: &MovieChanges) -> 
     Ok(Change { before: Some(before), after: Some(existing(tx, movie_id)?) })
 }
 
-/// Deletes a movie with its ratings, tags, link and genre rows. The ratings go first, through
+/// Deletes a movie with its ratings, tags, link, genre rows and similar-movie rows. The ratings go first, through
 /// their triggers, so that the totals, the genres' figures and every other aggregate lose them.
 pub fn delete_movie(tx: &Transaction, movie_id: i64) -> Result<Change<Movie>, DbError> {
     let before = existing(tx, movie_id)?;
@@ -166,6 +166,9 @@ pub fn delete_movie(tx: &Transaction, movie_id: i64) -> Result<Change<Movie>, Db
         "DELETE FROM movie_genres WHERE movie_id = ?1",
         "DELETE FROM movie_rating_histogram WHERE movie_id = ?1",
         "DELETE FROM movie_stats WHERE movie_id = ?1",
+        // Every model's similar-movie lists: its own, and its place in others' (those keep
+        // their other neighbours; a gap in the ranks reads fine).
+        "DELETE FROM recommendation_neighbours WHERE movie_id = ?1 OR neighbour_id = ?1",
         "DELETE FROM movies WHERE movie_id = ?1",
     ] {
         tx.prepare_cached(sql)?.execute([movie_id])?;

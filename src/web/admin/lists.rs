@@ -22,6 +22,8 @@ pub struct Model {
     pub search_hint: &'static str,
     pub genre_filter: bool,
     pub rating_filter: bool,
+    /// The column that names a row in its form's URL (a genre's name, any other's id).
+    pub key_column: usize,
 }
 
 pub const MODELS: &[Model] = &[
@@ -33,6 +35,7 @@ pub const MODELS: &[Model] = &[
         search_hint: "title",
         genre_filter: true,
         rating_filter: false,
+        key_column: 0,
     },
     Model {
         path: "ratings",
@@ -42,6 +45,7 @@ pub const MODELS: &[Model] = &[
         search_hint: "movie title",
         genre_filter: false,
         rating_filter: true,
+        key_column: 0,
     },
     Model {
         path: "tags",
@@ -51,6 +55,7 @@ pub const MODELS: &[Model] = &[
         search_hint: "tag or movie title",
         genre_filter: false,
         rating_filter: false,
+        key_column: 0,
     },
     Model {
         path: "links",
@@ -60,6 +65,7 @@ pub const MODELS: &[Model] = &[
         search_hint: "movie title, IMDb or TMDB id",
         genre_filter: false,
         rating_filter: false,
+        key_column: 0,
     },
     Model {
         path: "genres",
@@ -69,6 +75,7 @@ pub const MODELS: &[Model] = &[
         search_hint: "name",
         genre_filter: false,
         rating_filter: false,
+        key_column: 1,
     },
 ];
 
@@ -196,10 +203,19 @@ pub fn render(
         columns => columns,
         descending => query.descending,
         rows => page.rows,
+        key_column => model.key_column,
+        // Built here, percent-encoded: left unescaped so they read plainly.
+        hrefs => page.rows.iter().map(|row| minijinja::Value::from_safe_string(edit_href(model, row))).collect::<Vec<_>>(),
         count => page.count,
         page => params.page,
         previous => (params.page > 1).then(|| params.link(&params.sort, params.page - 1)),
         next => (page.has_next && params.page < MAX_PAGE).then(|| params.link(&params.sort, params.page + 1)),
     };
     templates::render("admin/list.html", context, Layout { title: model.title, session: Some(session) })
+}
+
+/// The row's form: `/admin/genres/Film%20Noir`, `/admin/movies/1`.
+fn edit_href(model: &Model, row: &[String]) -> String {
+    let key = row.get(model.key_column).map(String::as_str).unwrap_or_default();
+    format!("/admin/{}/{}", model.path, super::model_render::segment(key))
 }

@@ -1,9 +1,14 @@
 //! The web admin at `/admin/` (Django's admin), behind the shared sign-in: the index (models,
 //! recent actions from the audit log, backups), a list page per model with search, filters,
-//! sorting and pages, and the periodic tasks ([`periodic`]). Sign-out is the layout's button.
+//! sorting and pages, every model's edit, create and delete pages ([`model_pages`]), and the
+//! periodic tasks ([`periodic`]). Sign-out is the layout's button.
 
 mod answers;
 pub mod lists;
+mod model_form;
+pub mod model_pages;
+mod model_render;
+mod model_writes;
 pub mod periodic;
 mod periodic_form;
 

@@ -54,3 +54,18 @@ document.addEventListener("DOMContentLoaded", function () {
     startLiveRefresh(live);
   }
 });
+
+// The movie form's genre picker: a filter box that hides the genres it does not match (the
+// boxes stay in the form, so ticked ones are still sent).
+document.addEventListener("DOMContentLoaded", function () {
+  document.querySelectorAll("[data-genre-picker]").forEach(function (picker) {
+    var filter = picker.querySelector(".genre-filter");
+    filter.hidden = false;
+    filter.addEventListener("input", function () {
+      var wanted = filter.value.trim().toLowerCase();
+      picker.querySelectorAll(".genre-option").forEach(function (option) {
+        option.hidden = wanted !== "" && option.textContent.toLowerCase().indexOf(wanted) < 0;
+      });
+    });
+  });
+});
