@@ -163,6 +163,21 @@ pub fn current_model(conn: &Connection) -> Result<Option<RecommendationModel>, D
     Ok(Some(model))
 }
 
+/// Whether a starting server should queue a build (task `task`): the data has ratings, no model
+/// was built from the data as it is, and no such task waits, runs or waits for a retry.
+pub fn first_build_needed(conn: &Connection, task: &str) -> Result<bool, DbError> {
+    let has_ratings: bool = conn.query_row("SELECT EXISTS (SELECT 1 FROM ratings)", [], |row| row.get(0))?;
+    if !has_ratings || current_model(conn)?.is_some_and(|model| !model.stale) {
+        return Ok(false);
+    }
+    let queued: bool = conn.query_row(
+        "SELECT EXISTS (SELECT 1 FROM job_results WHERE name = ?1 AND state IN ('pending', 'running', 'retrying'))",
+        [task],
+        |row| row.get(0),
+    )?;
+    Ok(!queued)
+}
+
 /// A movie's title and genres, if it exists.
 pub fn movie_ref(conn: &Connection, movie_id: i64) -> Result<Option<MovieRef>, DbError> {
     let mut statement = conn.prepare_cached("SELECT movie_id, title, genres FROM movies WHERE movie_id = ?1")?;
