@@ -4,8 +4,8 @@
 
 use crate::common;
 
-use common::{get, start_server, terminate, wait_for, write_small_dataset, TempDb};
-use serde_json::Value;
+use common::{get, get_json, post_json, start_server, terminate, wait_for, write_small_dataset, TempDb};
+use serde_json::{json, Value};
 
 const TOKEN: &str = "recommendations-queue-token";
 
@@ -59,4 +59,55 @@ fn a_server_started_on_data_without_a_model_queues_one_build_once_and_none_when_
     let (mut server, _, _) = start_server(&db, &["--no-worker"], &env);
     assert_eq!(builds(&db), ["succeeded", "pending"]);
     terminate(&mut server);
+}
+
+fn queue(base: &str, name: &str, args: Value, countdown: u32) -> String {
+    let body = json!({"name": name, "args": args, "countdown": countdown});
+    let (status, body) = post_json(&format!("{base}/api/tasks"), TOKEN, &body);
+    assert_eq!(status, 202, "{body}");
+    body["task_id"].as_str().unwrap().to_string()
+}
+
+fn task(base: &str, id: &str) -> Value {
+    get_json(&format!("{base}/api/tasks/{id}"), 200)
+}
+
+#[test]
+fn a_build_queued_by_an_import_task_wakes_an_idle_worker_instead_of_waiting_for_the_poll() {
+    let folder = tempfile::tempdir().unwrap();
+    write_small_dataset(folder.path());
+    // movies.csv is a pipe: the import blocks on it until the test writes it.
+    let movies = folder.path().join("movies.csv");
+    let contents = std::fs::read(&movies).unwrap();
+    std::fs::remove_file(&movies).unwrap();
+    assert!(std::process::Command::new("mkfifo").arg(&movies).status().unwrap().success());
+    let app = common::spawn_app_with(None, |serve| {
+        serve.admin_token = Some(movielens::config::Secret(TOKEN.to_string()));
+        // Ten minutes: a worker that is not woken does not look for due tasks in this test.
+        serve.jobs.job_poll_ms = 600_000;
+    });
+    let base = app.url("");
+    // A long task due in two seconds: it becomes due without waking anyone.
+    let long = queue(&base, "noop", json!({"sleep_ms": 60_000}), 2);
+    let import = queue(&base, "import_dataset", json!({"path": folder.path(), "replace": true}), 0);
+    wait_for("the import to start", || (task(&base, &import)["state"] == "running").then_some(()));
+    wait_for("the long task to be due", || {
+        let received = task(&base, &long)["received_at"].as_str().map(str::to_owned)?;
+        let due = chrono::DateTime::parse_from_rfc3339(&received).ok()? + chrono::Duration::seconds(3);
+        (chrono::Utc::now() > due).then_some(())
+    });
+    assert_eq!(task(&base, &long)["state"], "pending", "the idle worker was not woken for it");
+    std::fs::write(&movies, contents).unwrap();
+    let imported = wait_for("the import to end", || Some(task(&base, &import)).filter(|t| t["state"] != "running"));
+    assert_eq!(imported["state"], "succeeded", "{imported}");
+    // The importing worker goes on to the long task (queued first); the other one must be woken
+    // for the build, or it sleeps through the whole test.
+    let build = imported["result"]["recommendations_task"].as_str().unwrap().to_string();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(45);
+    while task(&base, &build)["state"] != "succeeded" {
+        assert!(std::time::Instant::now() < deadline, "the build waited: {}", task(&base, &build));
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    let (status, body) = post_json(&format!("{base}/api/tasks/{long}/cancel"), TOKEN, &json!({}));
+    assert!(status == 200 || status == 202, "{status} {body}");
 }

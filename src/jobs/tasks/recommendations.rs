@@ -233,10 +233,11 @@ pub fn schedule(every: Duration) -> CodeSchedule {
     }
 }
 
-/// Queues a build with the default parameters (after an import).
-pub async fn queue_build(db: &crate::db::Db) -> Result<uuid::Uuid, DbError> {
-    let queue = crate::jobs::queue::JobQueue::new(db.clone());
-    queue.enqueue(&BuildRecommendations::default(), Enqueue::default()).await
+/// Queues a build with the default parameters after an import run by a worker. It goes through
+/// the worker's own queue, whose enqueue wakes an idle worker of this process as an HTTP
+/// submission does: a queue made here would wake nobody, and the build would wait for a poll.
+pub async fn queue_build(queue: &dyn AsyncQueueable) -> Result<uuid::Uuid, fang::AsyncQueueError> {
+    Ok(queue.insert_task(&BuildRecommendations::default()).await?.id)
 }
 
 /// At a server's start: queues one build when the data has ratings but no model was built from
