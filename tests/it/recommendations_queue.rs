@@ -61,6 +61,25 @@ fn a_server_started_on_data_without_a_model_queues_one_build_once_and_none_when_
     terminate(&mut server);
 }
 
+#[test]
+fn a_command_line_import_leaves_a_build_queued_that_the_next_server_runs() {
+    let (folder, db) = (tempfile::tempdir().unwrap(), TempDb::new());
+    write_small_dataset(folder.path());
+    let output = common::movielens_ok(&["--db", db.arg(), "import", folder.path().to_str().unwrap()]);
+    assert!(output.contains("Queued recommendations.build"), "{output}");
+    assert_eq!(builds(&db), ["pending"], "the import queued a build in the file");
+    // The start-up build is off: only the import's task can build the model.
+    let env = [("MOVIELENS_ADMIN_TOKEN", TOKEN), ("MOVIELENS_RECOMMENDATIONS_AT_START", "false")];
+    let (mut server, base, _) = start_server(&db, &[], &env);
+    wait_for("the queued build to run", || (builds(&db) == ["succeeded"]).then_some(()));
+    assert_eq!(get(&format!("{base}/api/recommendations/model")).0, 200);
+    terminate(&mut server);
+    // A failed import queues nothing.
+    std::fs::write(folder.path().join("ratings.csv"), "userId,movieId,rating\n").unwrap();
+    common::movielens_err(&["--db", db.arg(), "import", "--replace", folder.path().to_str().unwrap()]);
+    assert_eq!(builds(&db), ["succeeded"]);
+}
+
 fn queue(base: &str, name: &str, args: Value, countdown: u32) -> String {
     let body = json!({"name": name, "args": args, "countdown": countdown});
     let (status, body) = post_json(&format!("{base}/api/tasks"), TOKEN, &body);

@@ -240,6 +240,14 @@ pub async fn queue_build(queue: &dyn AsyncQueueable) -> Result<uuid::Uuid, fang:
     Ok(queue.insert_task(&BuildRecommendations::default()).await?.id)
 }
 
+/// Queues a build with the default parameters in `tx`, for the command line's import: it runs
+/// no workers, so the next server or `movielens worker` on the file builds it.
+pub fn queue_build_in(tx: &rusqlite::Transaction) -> Result<uuid::Uuid, DbError> {
+    let new = new_task(&BuildRecommendations::default(), Enqueue::default())?;
+    crate::db::jobs::queue::insert(tx, &new, now_ms())?;
+    Ok(new.id)
+}
+
 /// At a server's start: queues one build when the data has ratings but no model was built from
 /// it, and no build waits or runs already (checked and queued in one transaction). This is what
 /// ends the first start's 503 "not built yet" by itself.
