@@ -106,8 +106,14 @@ pub fn publish(tx: &Transaction, model_id: i64, built: &Built) -> Result<(), DbE
 }
 
 /// Deletes up to one span of a model's neighbour rows; returns whether any are left. The model
-/// row goes with the last of them.
+/// row goes with the last of them. The current model is never deleted: a build that listed it
+/// as replaced may have been overtaken by a concurrent build that published it since.
 pub fn delete_model_step(tx: &Transaction, model_id: i64) -> Result<bool, DbError> {
+    let current: Option<i64> =
+        tx.query_row("SELECT model_id FROM recommendation_current WHERE id = 1", [], |row| row.get(0))?;
+    if current == Some(model_id) {
+        return Ok(false);
+    }
     let first: Option<i64> =
         tx.query_row("SELECT min(movie_id) FROM recommendation_neighbours WHERE model_id = ?1", [model_id], |row| {
             row.get(0)
