@@ -128,6 +128,21 @@ fn import(db_config: &DbConfig, config: &ImportConfig) -> anyhow::Result<()> {
         (None, None) => anyhow::bail!("give a PATH or --dataset"),
     };
     println!("{summary}");
+    // No workers run here: the task waits in the file for the next server or `movielens worker`.
+    let queued = db.with_conn(|conn| {
+        let tx = conn.transaction().map_err(crate::db::DbError::from)?;
+        let task = crate::jobs::tasks::recommendations::queue_build_in(&tx)?;
+        tx.commit().map_err(crate::db::DbError::from)?;
+        Ok::<_, crate::db::DbError>(task)
+    });
+    match queued {
+        Ok(task) => {
+            println!("Queued recommendations.build ({task}): the next server or `movielens worker` builds the model")
+        }
+        Err(err) => {
+            eprintln!("warning: could not queue the recommendation build ({err}); the next server start queues it")
+        }
+    }
     Ok(())
 }
 

@@ -242,6 +242,12 @@ pub struct ServeConfig {
     #[arg(long, env = "MOVIELENS_RECOMMENDATIONS_EVERY", default_value_t = 3600, value_parser = clap::value_parser!(u64).range(1..))]
     pub recommendations_every_secs: u64,
 
+    /// At start, queue a `recommendations.build` when the data has ratings but no model built
+    /// from it and none is queued or running, so that the recommendation endpoints stop
+    /// answering 503 by themselves.
+    #[arg(long, env = "MOVIELENS_RECOMMENDATIONS_AT_START", default_value_t = true, action = clap::ArgAction::Set)]
+    pub recommendations_at_start: bool,
+
     /// Serve an existing database without writing to it (e.g. on a read-only disk): no migration,
     /// no initial import, and writes answer 503.
     #[arg(long, env = "MOVIELENS_READ_ONLY")]
@@ -283,6 +289,8 @@ impl ServeConfig {
             shutdown_grace_secs: 10,
             prior_refresh_secs: 180,
             recommendations_every_secs: 3600,
+            // An embedded app queues its own tasks: a build of its own would run beside them.
+            recommendations_at_start: false,
             read_only: false,
             no_worker: false,
             jobs: JobsConfig::default(),

@@ -102,6 +102,9 @@ impl Application {
             max_queued: serve.jobs.max_queued_tasks,
             lease: settings.lease,
         };
+        if !read_only && serve.recommendations_at_start {
+            queue_first_recommendations(&jobs.queue).await;
+        }
         let workers = (!serve.no_worker && !read_only).then_some(settings);
         let scheduler = !serve.jobs.no_scheduler && !read_only;
         Ok(Self {
@@ -287,6 +290,16 @@ async fn ensure_data(db: &Db, data: Option<PathBuf>, cancel: Cancel) -> anyhow::
          or `movielens import --replace PATH` with a downloaded folder or zip"
     );
     Ok(())
+}
+
+/// Queues the first recommendation build if one is due; a failure is only logged: the schedule
+/// builds later, and the server serves meanwhile.
+async fn queue_first_recommendations(queue: &JobQueue) {
+    match crate::jobs::tasks::recommendations::queue_first_build(queue).await {
+        Ok(Some(task)) => tracing::info!(%task, "queued a recommendations.build: the data has no model yet"),
+        Ok(None) => {}
+        Err(err) => tracing::warn!(error = %err, "could not queue the first recommendations.build"),
+    }
 }
 
 /// A future that completes on SIGINT (Ctrl-C) or SIGTERM. The handlers are installed when this

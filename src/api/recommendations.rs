@@ -33,8 +33,9 @@ pub enum ModelRead<T: Type + Serialize + Send + Sync> {
     /// The movie or user is unknown, or the model has no neighbours for the movie.
     #[oai(status = 404)]
     NotFound(Json<ErrorBody>),
-    /// No model is built yet: the `recommendations.build` task builds one (queued after every
-    /// import and by the `recommendations_refresh` schedule). Try again after `Retry-After`.
+    /// No model is built yet: the `recommendations.build` task builds one (queued at a server's
+    /// start, after every import and by the `recommendations_refresh` schedule). Try again after
+    /// `Retry-After`.
     #[oai(status = 503)]
     Unavailable(Json<ErrorBody>, #[oai(header = "Retry-After")] Option<String>),
     /// The server failed; the body carries the request id that its log names.
@@ -63,6 +64,36 @@ impl<T: Type + Serialize + Send + Sync> From<AppError> for ModelRead<T> {
 impl<T: Type + Serialize + Send + Sync> From<Result<T, AppError>> for ModelRead<T> {
     fn from(result: Result<T, AppError>) -> Self {
         result.map_or_else(Into::into, |value| ModelRead::Ok(FastJson(value)))
+    }
+}
+
+/// Responses of the model's description. It takes no parameters, so there is no 400; and no
+/// 404: it describes whichever model is current.
+#[derive(ApiResponse)]
+pub enum ModelInfo {
+    /// Success.
+    #[oai(status = 200)]
+    Ok(FastJson<RecommendationModel>),
+    /// No model is built yet: the `recommendations.build` task builds one (queued at a server's
+    /// start, after every import and by the `recommendations_refresh` schedule). Try again after
+    /// `Retry-After`.
+    #[oai(status = 503)]
+    Unavailable(Json<ErrorBody>, #[oai(header = "Retry-After")] Option<String>),
+    /// The server failed; the body carries the request id that its log names.
+    #[oai(status = 500)]
+    Internal(Json<ErrorBody>),
+}
+
+impl From<Result<RecommendationModel, AppError>> for ModelInfo {
+    fn from(result: Result<RecommendationModel, AppError>) -> Self {
+        match result {
+            Ok(model) => ModelInfo::Ok(FastJson(model)),
+            Err(err) if err.status() == StatusCode::SERVICE_UNAVAILABLE => {
+                let retry_after = err.retry_after().map(|secs| secs.to_string());
+                ModelInfo::Unavailable(err.body(), retry_after)
+            }
+            Err(err) => ModelInfo::Internal(err.body()),
+        }
     }
 }
 
@@ -181,7 +212,7 @@ impl RecommendationsApi {
     /// whether the data changed since), its size, and the evaluation figures of its build:
     /// HR@10 and NDCG@10 of the model and of the popularity and damped-mean baselines.
     #[oai(path = "/recommendations/model", method = "get", operation_id = "recommendation_model")]
-    async fn model(&self) -> ModelRead<RecommendationModel> {
+    async fn model(&self) -> ModelInfo {
         let answer = self.db.read("recommendations.model", |tx| store::current_model(tx)?.ok_or_else(not_built));
         answer.await.into()
     }

@@ -106,8 +106,14 @@ pub fn publish(tx: &Transaction, model_id: i64, built: &Built) -> Result<(), DbE
 }
 
 /// Deletes up to one span of a model's neighbour rows; returns whether any are left. The model
-/// row goes with the last of them.
+/// row goes with the last of them. The current model is never deleted: a build that listed it
+/// as replaced may have been overtaken by a concurrent build that published it since.
 pub fn delete_model_step(tx: &Transaction, model_id: i64) -> Result<bool, DbError> {
+    let current: Option<i64> =
+        tx.query_row("SELECT model_id FROM recommendation_current WHERE id = 1", [], |row| row.get(0))?;
+    if current == Some(model_id) {
+        return Ok(false);
+    }
     let first: Option<i64> =
         tx.query_row("SELECT min(movie_id) FROM recommendation_neighbours WHERE model_id = ?1", [model_id], |row| {
             row.get(0)
@@ -161,6 +167,21 @@ pub fn current_model(conn: &Connection) -> Result<Option<RecommendationModel>, D
     let Some(mut model) = found else { return Ok(None) };
     model.stale = data_generation(conn)? != model.data_generation;
     Ok(Some(model))
+}
+
+/// Whether a starting server should queue a build (task `task`): the data has ratings, no model
+/// was built from the data as it is, and no such task waits, runs or waits for a retry.
+pub fn first_build_needed(conn: &Connection, task: &str) -> Result<bool, DbError> {
+    let has_ratings: bool = conn.query_row("SELECT EXISTS (SELECT 1 FROM ratings)", [], |row| row.get(0))?;
+    if !has_ratings || current_model(conn)?.is_some_and(|model| !model.stale) {
+        return Ok(false);
+    }
+    let queued: bool = conn.query_row(
+        "SELECT EXISTS (SELECT 1 FROM job_results WHERE name = ?1 AND state IN ('pending', 'running', 'retrying'))",
+        [task],
+        |row| row.get(0),
+    )?;
+    Ok(!queued)
 }
 
 /// A movie's title and genres, if it exists.

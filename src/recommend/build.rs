@@ -176,7 +176,8 @@ async fn delete_replaced(db: &Db, current: i64) -> Result<(), DbError> {
         .read("recommendations.replaced", move |tx| {
             let mut statement = tx.prepare(
                 "SELECT id FROM recommendation_models
-                 WHERE id <> ?1 AND (built_at IS NOT NULL OR started_at < ?2)",
+                 WHERE id <> ?1 AND id IS NOT (SELECT model_id FROM recommendation_current WHERE id = 1)
+                   AND (built_at IS NOT NULL OR started_at < ?2)",
             )?;
             let ids: Vec<i64> = statement.query_map([current, cutoff], |row| row.get(0))?.collect::<Result<_, _>>()?;
             Ok::<_, DbError>(ids)

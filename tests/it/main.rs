@@ -55,6 +55,7 @@ mod real_data;
 mod recommendations;
 mod recommendations_demo;
 mod recommendations_model;
+mod recommendations_queue;
 mod recommendations_rebuild;
 mod schedules;
 mod schedules_processes;

@@ -4,7 +4,7 @@
 
 use crate::common;
 
-use common::{get_json, post_json, send, spawn_app_with, wait_for, TestApp};
+use common::{get, get_json, post_json, send, spawn_app_with, wait_for, TestApp};
 use serde_json::{json, Value};
 
 const TOKEN: &str = "recommendations-test-token";
@@ -213,4 +213,23 @@ fn the_recommendations_refresh_schedule_is_defined_in_code() {
     });
     let text = list.to_string();
     assert!(text.contains("recommendations.build"), "{text}");
+}
+
+#[test]
+fn the_model_description_documents_only_the_statuses_it_can_return() {
+    let spec: Value = serde_json::from_str(&movielens::api::spec_json()).unwrap();
+    let operation = &spec["paths"]["/api/recommendations/model"]["get"];
+    assert!(operation["parameters"].as_array().is_none_or(Vec::is_empty), "it takes no parameters: {operation}");
+    let mut statuses: Vec<&str> = operation["responses"].as_object().unwrap().keys().map(String::as_str).collect();
+    statuses.sort_unstable();
+    assert_eq!(statuses, ["200", "500", "503"], "no parameter to refuse (400), nothing to look up (404)");
+    // Whatever a client adds, the answer is still the 503 (or the model), never a 400.
+    let app = app(None);
+    for path in [
+        "/api/recommendations/model?limit=abc",
+        "/api/recommendations/model?genre=&genre=",
+        "/api/recommendations/model?x=%FF",
+    ] {
+        assert_eq!(get(&app.url(path)).0, 503, "{path}");
+    }
 }

@@ -103,3 +103,20 @@ fn a_cancelled_build_leaves_the_previous_model_current_and_deletes_its_own_rows(
     }
     panic!("five builds in a row ended before their cancel reached them");
 }
+
+#[test]
+fn two_builds_that_end_together_leave_a_current_model_that_readers_can_read() {
+    let folder = tempfile::tempdir().unwrap();
+    common::write_small_dataset(folder.path());
+    let app = app(folder.path());
+    // Two workers run the two builds side by side; each deletes the models it replaced. The one
+    // that publishes first must not delete the other's, published since.
+    for round in 0..30 {
+        let first = queue(&app, json!({"neighbours": 5, "force": true, "evaluate": false}));
+        let second = queue(&app, json!({"neighbours": 6, "force": true, "evaluate": false}));
+        assert_eq!(finished(&app, &first)["state"], "succeeded");
+        assert_eq!(finished(&app, &second)["state"], "succeeded");
+        let (status, body) = common::get(&app.url("/api/recommendations/model"));
+        assert_eq!(status, 200, "round {round}: the current model is gone: {body}");
+    }
+}

@@ -39,7 +39,7 @@ impl CheckArgs for ImportDataset {
 #[typetag::serde(name = "import_dataset")]
 #[fang::async_trait]
 impl AsyncRunnable for ImportDataset {
-    async fn run(&self, _queue: &dyn AsyncQueueable) -> Result<(), FangError> {
+    async fn run(&self, queue: &dyn AsyncQueueable) -> Result<(), FangError> {
         let context = TaskContext::current();
         let (cancel, bytes) = (Cancel::default(), ByteCount::default());
         let watcher = tokio::spawn(report_progress(context.clone(), cancel.clone(), bytes.clone()));
@@ -55,7 +55,7 @@ impl AsyncRunnable for ImportDataset {
         let (read, total) = bytes.get();
         let _ = context.progress(read as i64, total as i64).await;
         let summary = loaded.map_err(failed)?;
-        let recommendations = super::recommendations::queue_build(context.db()).await.ok();
+        let recommendations = super::recommendations::queue_build(queue).await.ok();
         context.set_result(json!({
             "recommendations_task": recommendations.map(|id| id.to_string()),
             "source": summary.source,

@@ -12,9 +12,11 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 use super::{failed, ArgError, CheckArgs};
+use crate::db::jobs::now_ms;
 use crate::db::recommendations as store;
 use crate::db::DbError;
 use crate::jobs::context::TaskContext;
+use crate::jobs::queue::{new_task, Enqueue, JobQueue};
 use crate::jobs::scheduler::CodeSchedule;
 use crate::model::schedules::{IntervalSpec, Period, Timing};
 use crate::recommend::build::{self, BuildOptions, Tracker};
@@ -52,6 +54,22 @@ pub struct BuildRecommendations {
     /// Build even when the current model has these parameters and the data did not change.
     #[serde(default)]
     pub force: bool,
+}
+
+/// The defaults, as a build queued with no arguments has them.
+impl Default for BuildRecommendations {
+    fn default() -> Self {
+        Self {
+            neighbours: default_neighbours(),
+            score_neighbours: default_score_neighbours(),
+            min_co_raters: default_min_co_raters(),
+            normalization: default_normalization(),
+            max_user_ratings: default_max_user_ratings(),
+            threads: default_threads(),
+            evaluate: None,
+            force: false,
+        }
+    }
 }
 
 fn default_neighbours() -> u32 {
@@ -215,10 +233,38 @@ pub fn schedule(every: Duration) -> CodeSchedule {
     }
 }
 
-/// Queues a build with the default parameters (after an import).
-pub async fn queue_build(db: &crate::db::Db) -> Result<uuid::Uuid, DbError> {
-    let task: BuildRecommendations =
-        serde_json::from_value(json!({})).map_err(|err| DbError::Invalid(err.to_string(), None))?;
-    let queue = crate::jobs::queue::JobQueue::new(db.clone());
-    queue.enqueue(&task, crate::jobs::queue::Enqueue::default()).await
+/// Queues a build with the default parameters after an import run by a worker. It goes through
+/// the worker's own queue, whose enqueue wakes an idle worker of this process as an HTTP
+/// submission does: a queue made here would wake nobody, and the build would wait for a poll.
+pub async fn queue_build(queue: &dyn AsyncQueueable) -> Result<uuid::Uuid, fang::AsyncQueueError> {
+    Ok(queue.insert_task(&BuildRecommendations::default()).await?.id)
+}
+
+/// Queues a build with the default parameters in `tx`, for the command line's import: it runs
+/// no workers, so the next server or `movielens worker` on the file builds it.
+pub fn queue_build_in(tx: &rusqlite::Transaction) -> Result<uuid::Uuid, DbError> {
+    let new = new_task(&BuildRecommendations::default(), Enqueue::default())?;
+    crate::db::jobs::queue::insert(tx, &new, now_ms())?;
+    Ok(new.id)
+}
+
+/// At a server's start: queues one build when the data has ratings but no model was built from
+/// it, and no build waits or runs already (checked and queued in one transaction). This is what
+/// ends the first start's 503 "not built yet" by itself.
+pub async fn queue_first_build(queue: &JobQueue) -> Result<Option<uuid::Uuid>, DbError> {
+    let new = new_task(&BuildRecommendations::default(), Enqueue::default())?;
+    let queued = queue
+        .db()
+        .write("jobs.recommendations.first_build", move |tx| {
+            if !store::first_build_needed(tx, NAME)? {
+                return Ok(None);
+            }
+            crate::db::jobs::queue::insert(tx, &new, now_ms())?;
+            Ok::<_, DbError>(Some(new.id))
+        })
+        .await?;
+    if queued.is_some() {
+        queue.wake_all();
+    }
+    Ok(queued)
 }

@@ -44,7 +44,10 @@ pub fn spawn_serve(db: &TempDb, args: &[&str], env: &[(&str, &str)]) -> std::pro
         .args(["--db", db.arg(), "--log-format", "json", "serve", "--bind", "127.0.0.1:0"])
         .args(args)
         .env("RUST_LOG", "info")
-        .env_remove("MOVIELENS_ADMIN_TOKEN");
+        .env_remove("MOVIELENS_ADMIN_TOKEN")
+        // No recommendation build of its own at start (a test that wants one says so): on the
+        // demo data it takes a debug build half a minute, and a SIGTERM waits for it.
+        .env("MOVIELENS_RECOMMENDATIONS_AT_START", "false");
     for (name, value) in env {
         command.env(name, value);
     }
