@@ -22,6 +22,7 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
     (11, "0011_recommendations", include_str!("../../migrations/0011_recommendations.sql")),
     (12, "0012_audit_log", include_str!("../../migrations/0012_audit_log.sql")),
     (13, "0013_search_indexes", include_str!("../../migrations/0013_search_indexes.sql")),
+    (14, "0014_neighbour_index", include_str!("../../migrations/0014_neighbour_index.sql")),
 ];
 
 /// The newest schema version this binary knows.
