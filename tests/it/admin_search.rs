@@ -41,6 +41,16 @@ fn assert_indexes_match_their_tables(conn: &Connection) {
         conn.execute(&format!("INSERT INTO {index} ({index}, rank) VALUES ('integrity-check', 1)"), [])
             .unwrap_or_else(|err| panic!("{index} differs from its table: {err}"));
     }
+    let differences: i64 = conn
+        .query_row(
+            "SELECT count(*) FROM (SELECT tag, uses FROM tag_names
+             EXCEPT SELECT tag, count(*) FROM tags GROUP BY tag
+             UNION ALL SELECT tag, count(*) FROM tags GROUP BY tag EXCEPT SELECT tag, uses FROM tag_names)",
+            [],
+            |row| row.get(0),
+        )
+        .unwrap();
+    assert_eq!(differences, 0, "tag_names differs from the tags' distinct texts");
 }
 
 /// ASCII pieces of the data's titles and tags, short and long, in mixed case, and text with
@@ -107,7 +117,12 @@ fn writes_through_the_api_are_found_by_the_next_search() {
     assert_eq!(status, 200);
     assert!(found(&conn, &lists::TAGS, "glimmer").is_empty());
     assert_eq!(found(&conn, &lists::TAGS, "STARK"), [tag_id.as_str()]);
+    // Two letters have no trigram: found through the distinct tag texts.
+    let body = format!(r#"{{"user_id": 8, "movie_id": {id}, "tag": "Qz"}}"#);
+    assert_eq!(write(&app, "POST", "/api/tags", &body).0, 201);
+    assert_eq!(found(&conn, &lists::TAGS, "qZ").len(), 1);
     assert_eq!(delete(&app, &format!("/api/movies/{id}")).0, 204);
+    assert!(found(&conn, &lists::TAGS, "qz").is_empty());
     assert!(titles("Breeze").is_empty() && found(&conn, &lists::TAGS, "stark").is_empty());
     assert_indexes_match_their_tables(&conn);
 }
@@ -148,4 +163,9 @@ fn a_rare_search_is_looked_up_in_the_trigram_indexes_not_scanned() {
     let query = ListQuery { search: Some("zyzzyva".into()), sort: "id", limit: 50, ..Default::default() };
     let plan = lists::plan(&conn, &lists::TAGS, &query).unwrap();
     assert!(plan.iter().any(|step| step.contains("tag_texts VIRTUAL TABLE")), "{plan:?}");
+    // Two letters that match no tag: the distinct texts are read, not every tag.
+    let query = ListQuery { search: Some("q\u{fe}".into()), sort: "id", limit: 50, ..Default::default() };
+    let plan = lists::plan(&conn, &lists::TAGS, &query).unwrap();
+    assert!(plan.iter().any(|step| step.contains("tag_names")), "{plan:?}");
+    assert!(!plan.iter().any(|step| step == "SCAN t"), "{plan:?}");
 }

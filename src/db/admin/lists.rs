@@ -165,28 +165,28 @@ fn filters(conn: &Connection, list: &ModelList, query: &ListQuery) -> Result<(Ve
 }
 
 /// Whether `search` would look up so many rows that walking the sort's index finds a page
-/// sooner. Short text (no trigram index) matching tags counts as broad: looking its tags up is a
-/// scan either way.
+/// sooner.
 fn is_broad(conn: &Connection, breadth: Breadth, search: &TextSearch) -> Result<bool, DbError> {
     let values = [(":phrase", Value::Text(search.phrase.clone())), (":like", Value::Text(search.like.clone()))];
+    // Counted up to one past the limit, so that a broad search stops early.
     let more_than = |subquery: &str, limit: i64| -> Result<bool, DbError> {
         let sql = format!("SELECT count(*) > {limit} FROM ({subquery} LIMIT {})", limit + 1);
         Ok(conn.prepare_cached(&sql)?.query_row(&*named(&sql, &values), |row| row.get(0))?)
     };
+    // The rows behind the first matches of `subquery`, which selects row counts.
+    let rows_behind = |subquery: &str| -> Result<bool, DbError> {
+        let sql = format!("SELECT coalesce(sum(rows), 0) > {BROAD_ROWS} FROM ({subquery} LIMIT {})", BROAD_ROWS + 1);
+        Ok(conn.prepare_cached(&sql)?.query_row(&*named(&sql, &values), |row| row.get(0))?)
+    };
     match breadth {
-        Breadth::RatingsOfTitles => {
-            // Counted up to the first movies past the limit: a broad search stops early.
-            let sql = format!(
-                "SELECT coalesce(sum(rating_count), 0) > {BROAD_ROWS} FROM (SELECT s.rating_count FROM movie_stats s \
-                 WHERE s.movie_id IN ({}) LIMIT {})",
-                search.titles(),
-                BROAD_ROWS + 1
-            );
-            Ok(conn.prepare_cached(&sql)?.query_row(&*named(&sql, &values), |row| row.get(0))?)
-        }
-        Breadth::TagsOrTitles => {
-            Ok(!search.indexed || more_than(search.tags(), BROAD_ROWS)? || more_than(search.titles(), BROAD_TITLES)?)
-        }
+        Breadth::RatingsOfTitles => rows_behind(&format!(
+            "SELECT rating_count AS rows FROM movie_stats WHERE movie_id IN ({})",
+            search.titles()
+        )),
+        Breadth::TagsOrTitles => Ok(match search.indexed {
+            true => more_than(search.tags(), BROAD_ROWS)?,
+            false => rows_behind("SELECT uses AS rows FROM tag_names WHERE tag LIKE :like ESCAPE '\\'")?,
+        } || more_than(search.titles(), BROAD_TITLES)?),
     }
 }
 

@@ -2,7 +2,8 @@
 //!
 //! Text of three characters or more is looked up in the trigram indexes of
 //! `migrations/0013_search_indexes.sql`, which find it at once among millions of rows. Shorter
-//! text has no trigram to look up, so it is matched by `LIKE` over the rows, as before.
+//! text has no trigram to look up: it is matched by `LIKE` over the movie titles (tens of
+//! thousands) and over the distinct tag texts (`tag_names`), never over every tag.
 //! Both ignore case (the trigram index folds Unicode case, `LIKE` only ASCII's).
 
 use rusqlite::Transaction;
@@ -48,17 +49,20 @@ impl TextSearch {
     pub fn tags(&self) -> &'static str {
         match self.indexed {
             true => "SELECT rowid FROM tag_texts WHERE tag_texts MATCH :phrase",
-            false => "SELECT id FROM tags WHERE tag LIKE :like ESCAPE '\\'",
+            false => "SELECT id FROM tags WHERE tag IN (SELECT tag FROM tag_names WHERE tag LIKE :like ESCAPE '\\')",
         }
     }
 }
 
-/// Rebuilds the trigram indexes from their tables, for a bulk load that dropped their triggers.
+/// Rebuilds the trigram indexes and `tag_names` from their tables, for a bulk load that dropped
+/// their triggers.
 pub fn rebuild_indexes(tx: &Transaction) -> rusqlite::Result<()> {
     for index in INDEXES {
         tx.execute(&format!("INSERT INTO {index} ({index}) VALUES ('rebuild')"), [])?;
     }
-    Ok(())
+    tx.execute_batch(
+        "DELETE FROM tag_names; INSERT INTO tag_names (tag, uses) SELECT tag, count(*) FROM tags GROUP BY tag;",
+    )
 }
 
 #[cfg(test)]
