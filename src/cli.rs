@@ -133,6 +133,8 @@ fn import(db_config: &DbConfig, config: &ImportConfig) -> anyhow::Result<()> {
         let tx = conn.transaction().map_err(crate::db::DbError::from)?;
         let task = crate::jobs::tasks::recommendations::queue_build_in(&tx)?;
         tx.commit().map_err(crate::db::DbError::from)?;
+        // As the import left it: one file, nothing waiting in the log.
+        conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(())).map_err(crate::db::DbError::from)?;
         Ok::<_, crate::db::DbError>(task)
     });
     match queued {

@@ -220,7 +220,10 @@ fn a_movie_delete_takes_its_similar_movie_rows_with_it_both_as_the_movie_and_as_
     let (app, _data) = spawn();
     let conn = app.db.connect();
     conn.execute_batch(
-        "INSERT INTO recommendation_neighbours (model_id, movie_id, rank, neighbour_id, similarity, co_raters) VALUES
+        "INSERT INTO recommendation_models (id, neighbours, score_neighbours, min_co_raters, normalization,
+             max_user_ratings, data_generation, started_at) VALUES (1, 50, 20, 2, 'binary', 1000, 1, 0),
+             (2, 50, 20, 2, 'binary', 1000, 1, 0);
+         INSERT INTO recommendation_neighbours (model_id, movie_id, rank, neighbour_id, similarity, co_raters) VALUES
          (1, 1, 1, 2, 0.9, 3), (1, 2, 1, 1, 0.9, 3), (1, 2, 2, 3, 0.5, 2), (1, 3, 1, 2, 0.5, 2), (2, 3, 1, 1, 0.4, 1)",
     )
     .unwrap();

@@ -88,7 +88,10 @@ pub fn dump(conn: &Connection) -> Vec<String> {
         .unwrap();
     let mut lines = Vec::new();
     for table in ["sqlite_schema".to_string()].iter().chain(&tables) {
-        let mut statement = conn.prepare(&format!("SELECT * FROM \"{table}\" ORDER BY 1, 2")).unwrap();
+        // Ordered by the first two columns, or the one a search index (FTS5) shows.
+        let width = conn.prepare(&format!("SELECT * FROM \"{table}\" LIMIT 0")).unwrap().column_count();
+        let order = if width > 1 { "1, 2" } else { "1" };
+        let mut statement = conn.prepare(&format!("SELECT * FROM \"{table}\" ORDER BY {order}")).unwrap();
         let columns = statement.column_count();
         let mut rows = statement.query([]).unwrap();
         while let Some(row) = rows.next().unwrap() {
