@@ -219,6 +219,14 @@ pub fn user_ratings(conn: &Connection, user_id: i64) -> Result<Vec<(i64, f64)>, 
     Ok(rows.collect::<Result<_, _>>()?)
 }
 
+/// The closest neighbours of each movie a user rated. `CROSS JOIN` keeps the user's ratings
+/// as the outer loop: left to itself, SQLite walked every neighbour row of the model and looked
+/// each movie's ratings up for the user (0.9 s for a user of ml-latest-small, against 18 ms).
+const USER_LINKS: &str = "SELECT n.movie_id, n.neighbour_id, n.similarity
+     FROM ratings r CROSS JOIN recommendation_neighbours n
+          ON n.model_id = ?1 AND n.movie_id = r.movie_id AND n.rank <= ?3
+     WHERE r.user_id = ?2";
+
 /// The first `per_movie` neighbours of each movie a user rated, as (rated, neighbour, similarity).
 pub fn user_links(
     conn: &Connection,
@@ -226,12 +234,7 @@ pub fn user_links(
     user_id: i64,
     per_movie: i64,
 ) -> Result<Vec<(i64, i64, f64)>, DbError> {
-    let mut statement = conn.prepare_cached(
-        "SELECT n.movie_id, n.neighbour_id, n.similarity
-         FROM ratings r JOIN recommendation_neighbours n
-              ON n.model_id = ?1 AND n.movie_id = r.movie_id AND n.rank <= ?3
-         WHERE r.user_id = ?2",
-    )?;
+    let mut statement = conn.prepare_cached(USER_LINKS)?;
     let query = params![model_id, user_id, per_movie];
     let rows = statement.query_map(query, |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)))?;
     Ok(rows.collect::<Result<_, _>>()?)
@@ -252,4 +255,28 @@ pub fn current_model_id(conn: &Connection) -> Result<Option<(i64, i64)>, DbError
         |row| Ok((row.get(0)?, row.get(1)?)),
     );
     Ok(found.optional()?)
+}
+
+#[cfg(test)]
+mod tests {
+    use rusqlite::Connection;
+
+    #[test]
+    fn a_users_links_start_from_the_users_ratings_and_look_each_movies_list_up_by_key() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut conn = Connection::open(dir.path().join("links.db")).unwrap();
+        crate::db::migrations::apply(&mut conn).unwrap();
+        // The planner's statistics as an import of ml-latest-small leaves them: the import's
+        // ANALYZE knows the ratings, and the model's table is filled after it.
+        conn.execute_batch(
+            "ANALYZE; DELETE FROM sqlite_stat1; INSERT INTO sqlite_stat1 VALUES
+             ('ratings', 'ratings_rating', '100836 1001'), ('ratings', 'ratings_movie_id', '100836 59'),
+             ('ratings', 'ratings_user_id', '100836 143'); ANALYZE sqlite_schema;",
+        )
+        .unwrap();
+        let mut explain = conn.prepare(&format!("EXPLAIN QUERY PLAN {}", super::USER_LINKS)).unwrap();
+        let plan: Vec<String> = explain.query_map([1, 1, 20], |row| row.get(3)).unwrap().map(Result::unwrap).collect();
+        assert!(plan[0].contains("USING INDEX ratings_user_id"), "{plan:?}");
+        assert!(plan[1].contains("model_id=? AND movie_id=?"), "{plan:?}");
+    }
 }
