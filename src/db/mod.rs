@@ -24,6 +24,8 @@ pub mod ratings;
 pub mod recommendations;
 pub mod scores;
 pub mod statements;
+#[cfg(test)]
+mod test_support;
 pub mod wal;
 pub mod web_sessions;
 pub mod writer;

@@ -259,13 +259,11 @@ pub fn current_model_id(conn: &Connection) -> Result<Option<(i64, i64)>, DbError
 
 #[cfg(test)]
 mod tests {
-    use rusqlite::Connection;
+    use crate::db::test_support::{migrated_db, query_plan};
 
     #[test]
     fn a_users_links_start_from_the_users_ratings_and_look_each_movies_list_up_by_key() {
-        let dir = tempfile::tempdir().unwrap();
-        let mut conn = Connection::open(dir.path().join("links.db")).unwrap();
-        crate::db::migrations::apply(&mut conn).unwrap();
+        let (conn, _dir) = migrated_db();
         // The planner's statistics as an import of ml-latest-small leaves them: the import's
         // ANALYZE knows the ratings, and the model's table is filled after it.
         conn.execute_batch(
@@ -274,8 +272,7 @@ mod tests {
              ('ratings', 'ratings_user_id', '100836 143'); ANALYZE sqlite_schema;",
         )
         .unwrap();
-        let mut explain = conn.prepare(&format!("EXPLAIN QUERY PLAN {}", super::USER_LINKS)).unwrap();
-        let plan: Vec<String> = explain.query_map([1, 1, 20], |row| row.get(3)).unwrap().map(Result::unwrap).collect();
+        let plan = query_plan(&conn, super::USER_LINKS, [1, 1, 20]);
         assert!(plan[0].contains("USING INDEX ratings_user_id"), "{plan:?}");
         assert!(plan[1].contains("model_id=? AND movie_id=?"), "{plan:?}");
     }

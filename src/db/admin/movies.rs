@@ -184,18 +184,15 @@ pub fn delete_movie(tx: &Transaction, movie_id: i64) -> Result<Change<Movie>, Db
 
 #[cfg(test)]
 mod tests {
-    use rusqlite::Connection;
+    use crate::db::test_support::{migrated_db, query_plan};
 
     /// A delete must not read a whole table: on the 25M set `recommendation_neighbours` holds
     /// millions of rows, and `ratings` tens of millions.
     #[test]
     fn every_statement_of_a_movie_delete_finds_its_rows_through_an_index() {
-        let dir = tempfile::tempdir().unwrap();
-        let mut conn = Connection::open(dir.path().join("delete.db")).unwrap();
-        crate::db::migrations::apply(&mut conn).unwrap();
+        let (conn, _dir) = migrated_db();
         for sql in super::DELETE_STATEMENTS {
-            let mut explain = conn.prepare(&format!("EXPLAIN QUERY PLAN {sql}")).unwrap();
-            let plan: Vec<String> = explain.query_map([1], |row| row.get(3)).unwrap().map(Result::unwrap).collect();
+            let plan = query_plan(&conn, sql, [1]);
             let scans: Vec<_> = plan.iter().filter(|step| step.starts_with("SCAN ")).collect();
             // The models are a handful of rows; scanning them picks each model's key.
             assert!(scans.iter().all(|step| step.contains("recommendation_models")), "{sql}: {plan:?}");

@@ -297,20 +297,12 @@ pub fn prune(tx: &Transaction, succeeded_before: i64, failed_before: i64) -> rus
 
 #[cfg(test)]
 mod tests {
-    use rusqlite::Connection;
+    use crate::db::test_support::{migrated_db, query_plan};
 
     #[test]
     fn a_claim_reads_the_waiting_tasks_in_order_from_their_index_without_sorting_them() {
-        let dir = tempfile::tempdir().unwrap();
-        let mut conn = Connection::open(dir.path().join("queue.db")).unwrap();
-        crate::db::migrations::apply(&mut conn).unwrap();
-        let plan: Vec<String> = conn
-            .prepare(&format!("EXPLAIN QUERY PLAN {}", super::CLAIM))
-            .unwrap()
-            .query_map([0, 0], |row| row.get(3))
-            .unwrap()
-            .collect::<Result<_, _>>()
-            .unwrap();
+        let (conn, _dir) = migrated_db();
+        let plan = query_plan(&conn, super::CLAIM, [0, 0]);
         assert!(plan.iter().any(|step| step.contains("USING INDEX fang_tasks_due")), "{plan:?}");
         assert!(!plan.iter().any(|step| step.contains("TEMP B-TREE")), "{plan:?}");
     }
