@@ -179,7 +179,7 @@ pub fn service(
         lab::performance::PerformanceLabApi { db: db.clone() },
         genres::GenresApi { db: db.clone(), admin: admin.clone() },
         users::UsersApi { db: db.clone() },
-        recommendations::RecommendationsApi { db: db.clone() },
+        recommendations::RecommendationsApi { db: db.clone(), served: Default::default() },
         ratings::RatingsApi { db: db.clone(), auth: auth.clone() },
         links::LinksApi { db: db.clone(), admin: admin.clone() },
         admin::apis(&admin),

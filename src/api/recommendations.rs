@@ -15,7 +15,7 @@ use crate::db::{self, recommendations as store, Db, DbError};
 use crate::model::recommendations::{
     BecauseYouRated, Recommendation, RecommendationModel, SimilarMovie, SimilarMovies, UserRecommendations,
 };
-use crate::recommend::scoring;
+use crate::recommend::served::{ServedModel, UserPick};
 
 /// Seconds a client is asked to wait for a first model.
 const NOT_BUILT_RETRY_AFTER_SECS: u64 = 60;
@@ -114,6 +114,8 @@ fn current(conn: &rusqlite::Connection) -> Result<(i64, i64), AppError> {
 
 pub struct RecommendationsApi {
     pub db: Db,
+    /// The current model's scoring lists, read once per model.
+    pub served: ServedModel,
 }
 
 #[OpenApi(prefix_path = "/api", tag = "ApiTags::Recommendations")]
@@ -173,6 +175,7 @@ impl RecommendationsApi {
         genre: Query<Option<String>>,
     ) -> ModelRead<UserRecommendations> {
         let (user_id, limit, genre) = (user_id.0, limit.0.unwrap_or(10) as usize, genre.0);
+        let served = self.served.clone();
         let answer = self.db.read("recommendations.user", move |tx| {
             let (model_id, per_movie) = current(tx)?;
             let genre_id = match &genre {
@@ -183,23 +186,23 @@ impl RecommendationsApi {
             if ratings.is_empty() {
                 return Err(super::users::no_user(user_id));
             }
-            let weights = scoring::weights(&ratings);
-            let mut recommendations = Vec::new();
-            for pick in scoring::score(&weights, store::user_links(tx, model_id, user_id, per_movie)?) {
-                if recommendations.len() == limit {
-                    break;
-                }
-                if let Some(genre_id) = genre_id {
-                    if !store::has_genre(tx, pick.movie_id, genre_id)? {
-                        continue;
+            let lists = served.lists(tx, model_id, per_movie)?;
+            let mut ranked = lists.picks(&ratings);
+            let mut recommendations = Vec::with_capacity(limit);
+            // Usually one batch: another is needed only when a pick's movie was deleted after
+            // the model was built, or the genre filter leaves fewer picks than asked for.
+            while recommendations.len() < limit {
+                let mut batch = Vec::new();
+                while batch.len() < limit - recommendations.len() {
+                    let Some(pick) = ranked.next() else { break };
+                    if genre_id.map_or(Ok(true), |genre_id| store::has_genre(tx, pick.movie_id, genre_id))? {
+                        batch.push(pick);
                     }
                 }
-                let Some(movie) = store::movie_ref(tx, pick.movie_id)? else { continue };
-                recommendations.push(Recommendation {
-                    movie,
-                    score: pick.score,
-                    because: because(tx, &ratings, &pick)?,
-                });
+                if batch.is_empty() {
+                    break;
+                }
+                recommendations.extend(named(tx, &ratings, batch)?);
             }
             Ok(UserRecommendations { user_id, model_id, genre, recommendations })
         });
@@ -218,18 +221,28 @@ impl RecommendationsApi {
     }
 }
 
-/// The rated movies behind a pick, with the user's ratings of them.
-fn because(
+/// Picks with the titles and genres of their movies and of the rated movies behind them, read
+/// in one statement. A pick whose movie no longer exists is left out.
+fn named(
     conn: &rusqlite::Connection,
     ratings: &[(i64, f64)],
-    pick: &scoring::Pick,
-) -> Result<Vec<BecauseYouRated>, DbError> {
-    let mut found = Vec::with_capacity(pick.because.len());
-    for &(movie_id, contribution) in &pick.because {
-        let rating = ratings.iter().find(|(id, _)| *id == movie_id).map_or(0.0, |(_, rating)| *rating);
-        if let Some(movie) = store::movie_ref(conn, movie_id)? {
-            found.push(BecauseYouRated { movie, rating, contribution });
-        }
-    }
-    Ok(found)
+    picks: Vec<UserPick>,
+) -> Result<Vec<Recommendation>, DbError> {
+    let mut ids: Vec<i64> = picks
+        .iter()
+        .flat_map(|pick| std::iter::once(pick.movie_id).chain(pick.because.iter().map(|&(movie_id, _)| movie_id)))
+        .collect();
+    ids.sort_unstable();
+    ids.dedup();
+    let movies = store::movie_refs(conn, &ids)?;
+    let rating_of = |movie_id: i64| ratings.iter().find(|(id, _)| *id == movie_id).map_or(0.0, |(_, rating)| *rating);
+    let named = picks.into_iter().filter_map(|pick| {
+        let because = pick.because.iter().filter_map(|&(movie_id, contribution)| {
+            let movie = movies.get(&movie_id)?.clone();
+            Some(BecauseYouRated { movie, rating: rating_of(movie_id), contribution })
+        });
+        let because = because.collect();
+        Some(Recommendation { movie: movies.get(&pick.movie_id)?.clone(), score: pick.score, because })
+    });
+    Ok(named.collect())
 }

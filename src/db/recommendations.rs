@@ -1,6 +1,8 @@
 //! The recommendation model's tables: reading the ratings for a build, writing a model under a
 //! fresh id and switching to it in one transaction, and the reads of the current model.
 
+use std::collections::HashMap;
+
 use rusqlite::{params, Connection, OptionalExtension, Transaction};
 
 use super::movies::split_genres;
@@ -219,25 +221,28 @@ pub fn user_ratings(conn: &Connection, user_id: i64) -> Result<Vec<(i64, f64)>, 
     Ok(rows.collect::<Result<_, _>>()?)
 }
 
-/// The closest neighbours of each movie a user rated. `CROSS JOIN` keeps the user's ratings
-/// as the outer loop: left to itself, SQLite walked every neighbour row of the model and looked
-/// each movie's ratings up for the user (0.9 s for a user of ml-latest-small, against 18 ms).
-const USER_LINKS: &str = "SELECT n.movie_id, n.neighbour_id, n.similarity
-     FROM ratings r CROSS JOIN recommendation_neighbours n
-          ON n.model_id = ?1 AND n.movie_id = r.movie_id AND n.rank <= ?3
-     WHERE r.user_id = ?2";
+const SCORING_LISTS: &str = "SELECT movie_id, neighbour_id, similarity, co_raters FROM recommendation_neighbours
+     WHERE model_id = ?1 AND rank <= ?2 ORDER BY movie_id, rank";
 
-/// The first `per_movie` neighbours of each movie a user rated, as (rated, neighbour, similarity).
-pub fn user_links(
-    conn: &Connection,
-    model_id: i64,
-    user_id: i64,
-    per_movie: i64,
-) -> Result<Vec<(i64, i64, f64)>, DbError> {
-    let mut statement = conn.prepare_cached(USER_LINKS)?;
-    let query = params![model_id, user_id, per_movie];
-    let rows = statement.query_map(query, |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)))?;
+/// The first `per_movie` neighbours of every movie in model `model_id` as (movie, neighbour,
+/// similarity, co-raters), each movie's best first: one walk of the model's primary key, in its
+/// order.
+pub fn scoring_lists(conn: &Connection, model_id: i64, per_movie: i64) -> Result<Vec<(i64, i64, f64, i64)>, DbError> {
+    let mut statement = conn.prepare(SCORING_LISTS)?;
+    let rows = statement
+        .query_map(params![model_id, per_movie], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?)))?;
     Ok(rows.collect::<Result<_, _>>()?)
+}
+
+/// Titles and genres of the movies among `ids` that exist, in one statement.
+pub fn movie_refs(conn: &Connection, ids: &[i64]) -> Result<HashMap<i64, MovieRef>, DbError> {
+    let mut found = HashMap::with_capacity(ids.len());
+    for &id in ids {
+        if let Some(movie) = movie_ref(conn, id)? {
+            found.insert(id, movie);
+        }
+    }
+    Ok(found)
 }
 
 /// Whether a movie has a genre (by id).
@@ -248,12 +253,11 @@ pub fn has_genre(conn: &Connection, movie_id: i64, genre_id: i64) -> Result<bool
 
 /// The model that readers use: its id and how many neighbours score a pick.
 pub fn current_model_id(conn: &Connection) -> Result<Option<(i64, i64)>, DbError> {
-    let found = conn.query_row(
+    let mut statement = conn.prepare_cached(
         "SELECT m.id, m.score_neighbours FROM recommendation_current c JOIN recommendation_models m ON m.id = c.model_id
          WHERE c.id = 1",
-        [],
-        |row| Ok((row.get(0)?, row.get(1)?)),
-    );
+    )?;
+    let found = statement.query_row([], |row| Ok((row.get(0)?, row.get(1)?)));
     Ok(found.optional()?)
 }
 
@@ -262,18 +266,10 @@ mod tests {
     use crate::db::test_support::{migrated_db, query_plan};
 
     #[test]
-    fn a_users_links_start_from_the_users_ratings_and_look_each_movies_list_up_by_key() {
+    fn a_models_scoring_lists_are_read_in_one_walk_of_its_primary_key_without_a_sort() {
         let (conn, _dir) = migrated_db();
-        // The planner's statistics as an import of ml-latest-small leaves them: the import's
-        // ANALYZE knows the ratings, and the model's table is filled after it.
-        conn.execute_batch(
-            "ANALYZE; DELETE FROM sqlite_stat1; INSERT INTO sqlite_stat1 VALUES
-             ('ratings', 'ratings_rating', '100836 1001'), ('ratings', 'ratings_movie_id', '100836 59'),
-             ('ratings', 'ratings_user_id', '100836 143'); ANALYZE sqlite_schema;",
-        )
-        .unwrap();
-        let plan = query_plan(&conn, super::USER_LINKS, [1, 1, 20]);
-        assert!(plan[0].contains("USING INDEX ratings_user_id"), "{plan:?}");
-        assert!(plan[1].contains("model_id=? AND movie_id=?"), "{plan:?}");
+        let plan = query_plan(&conn, super::SCORING_LISTS, [1, 20]);
+        assert_eq!(plan.len(), 1, "{plan:?}");
+        assert!(plan[0].contains("USING PRIMARY KEY (model_id=?)"), "{plan:?}");
     }
 }

@@ -84,19 +84,17 @@ pub fn evaluate(set: &RatingSet, params: &Params, control: &Control<'_>) -> Opti
     let quiet = Control { threads: control.threads, stop: control.stop, progress: &|_: usize| {} };
     let per_block = super::parallel::in_blocks(held_out.len(), 32, &quiet, |range| {
         let mut sums = [Figures::default(); 3];
+        let mut scorer = scoring::Scorer::new(movies);
+        let scoring_list = |movie: u32| {
+            let list = &neighbours[movie as usize];
+            &list[..list.len().min(params.score_neighbours)]
+        };
         for held in &held_out[range] {
             let mine = by_user.row(held.user as usize);
             let rated: HashSet<u32> = mine.iter().map(|&(movie, _)| movie).collect();
-            let ratings: Vec<(i64, f64)> =
-                mine.iter().map(|&(movie, value)| (i64::from(movie), f64::from(value))).collect();
+            let ratings: Vec<(u32, f64)> = mine.iter().map(|&(movie, value)| (movie, f64::from(value))).collect();
             let weights = scoring::weights(&ratings);
-            let links = mine.iter().flat_map(|&(movie, _)| {
-                let list = &neighbours[movie as usize];
-                let scoring = &list[..list.len().min(params.score_neighbours)];
-                scoring.iter().map(move |n| (i64::from(movie), i64::from(n.movie), n.similarity))
-            });
-            let picks: Vec<u32> =
-                scoring::score(&weights, links).into_iter().take(TOP_N).map(|pick| pick.movie_id as u32).collect();
+            let picks: Vec<u32> = scorer.rank(&weights, scoring_list).movies().take(TOP_N).collect();
             let rankings = [
                 picks,
                 baselines::first_unrated(&popular, &rated, TOP_N),

@@ -10,6 +10,7 @@ pub mod matrix;
 pub mod options;
 pub mod parallel;
 pub mod scoring;
+pub mod served;
 pub mod similarity;
 
 use serde::{Deserialize, Serialize};

@@ -233,3 +233,85 @@ fn the_model_description_documents_only_the_statuses_it_can_return() {
         assert_eq!(get(&app.url(path)).0, 503, "{path}");
     }
 }
+
+/// A user's picks as the model's definition gives them, straight from the tables: each rated
+/// movie's first `score_neighbours` neighbours, weighted by the rating minus the user's mean,
+/// summed per movie the user has not rated; as (movie, score), best first.
+fn picks_from_the_tables(app: &TestApp, user_id: i64) -> Vec<(i64, f64)> {
+    let conn = app.db.connect();
+    let (model_id, per_movie): (i64, i64) = conn
+        .query_row(
+            "SELECT m.id, m.score_neighbours FROM recommendation_current c
+             JOIN recommendation_models m ON m.id = c.model_id",
+            [],
+            |row| Ok((row.get(0)?, row.get(1)?)),
+        )
+        .unwrap();
+    let mut statement = conn.prepare("SELECT movie_id, rating FROM ratings WHERE user_id = ?1").unwrap();
+    let ratings: Vec<(i64, f64)> =
+        statement.query_map([user_id], |row| Ok((row.get(0)?, row.get(1)?))).unwrap().map(Result::unwrap).collect();
+    let mean = ratings.iter().map(|(_, rating)| rating).sum::<f64>() / ratings.len() as f64;
+    let rated: std::collections::HashSet<i64> = ratings.iter().map(|&(movie, _)| movie).collect();
+    let mut neighbours = conn
+        .prepare(
+            "SELECT neighbour_id, similarity FROM recommendation_neighbours
+             WHERE model_id = ?1 AND movie_id = ?2 AND rank <= ?3",
+        )
+        .unwrap();
+    let mut scores = std::collections::HashMap::<i64, f64>::new();
+    for &(movie, rating) in &ratings {
+        let rows = neighbours.query_map([model_id, movie, per_movie], |row| Ok((row.get(0)?, row.get(1)?))).unwrap();
+        for (neighbour, similarity) in rows.map(Result::unwrap).collect::<Vec<(i64, f64)>>() {
+            if !rated.contains(&neighbour) {
+                *scores.entry(neighbour).or_default() += similarity * (rating - mean);
+            }
+        }
+    }
+    let mut picks: Vec<(i64, f64)> = scores.into_iter().filter(|&(_, score)| score > 0.0).collect();
+    picks.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+    picks
+}
+
+#[test]
+fn served_picks_and_scores_equal_the_sums_computed_from_the_tables() {
+    let app = app(None);
+    build(&app, json!({}));
+    for user_id in [1, 2, 7, 19] {
+        let expected = picks_from_the_tables(&app, user_id);
+        let answer = get_json(&app.url(&format!("/api/users/{user_id}/recommendations?limit=50")), 200);
+        let served: Vec<(i64, f64)> = answer["recommendations"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|pick| (pick["movie"]["id"].as_i64().unwrap(), pick["score"].as_f64().unwrap()))
+            .collect();
+        assert_eq!(served.len(), expected.len().min(50), "user {user_id}");
+        for ((movie, score), (expected_movie, expected_score)) in served.iter().zip(&expected) {
+            assert_eq!(movie, expected_movie, "user {user_id}: {served:?}");
+            assert!((score - expected_score).abs() < 1e-9, "user {user_id}, movie {movie}: {score} {expected_score}");
+        }
+    }
+}
+
+#[test]
+fn a_movie_deleted_after_its_model_was_first_served_is_never_recommended_and_the_limit_is_still_met() {
+    let app = app(None);
+    build(&app, json!({}));
+    let before = get_json(&app.url("/api/users/1/recommendations?limit=5"), 200);
+    let top = before["recommendations"][0]["movie"]["id"].as_i64().unwrap();
+    let auth = format!("Bearer {TOKEN}");
+    let (status, _, body) = send("DELETE", &app.url(&format!("/api/movies/{top}")), &[("Authorization", &auth)], None);
+    assert!(status == 200 || status == 204, "{status}: {body}");
+    let after = get_json(&app.url("/api/users/1/recommendations?limit=5"), 200);
+    let picks = after["recommendations"].as_array().unwrap();
+    assert_eq!(picks.len(), 5, "{after}");
+    for pick in picks {
+        assert_ne!(pick["movie"]["id"], top, "{after}");
+        for reason in pick["because"].as_array().unwrap() {
+            assert_ne!(reason["movie"]["id"], top, "{after}");
+        }
+    }
+    let expected: Vec<i64> = picks_from_the_tables(&app, 1).into_iter().take(5).map(|(movie, _)| movie).collect();
+    let served: Vec<i64> = picks.iter().map(|pick| pick["movie"]["id"].as_i64().unwrap()).collect();
+    assert_eq!(served, expected);
+}
