@@ -27,8 +27,13 @@ pub fn load_ratings(tx: &Transaction) -> Result<(RatingSet, i64), DbError> {
         tx.prepare("SELECT movie_id FROM movies")?.query_map([], |row| row.get(0))?.collect::<Result<_, _>>()?;
     let mut statement = tx.prepare("SELECT user_id, movie_id, rating, timestamp FROM ratings")?;
     let rows = statement.query_map([], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?)))?;
-    let rows: Vec<(i64, i64, f64, i64)> = rows.collect::<Result<_, _>>()?;
-    Ok((RatingSet::from_rows(movie_ids, rows), generation))
+    // Straight into the set, without a vector of every row first: 800 MB less at the peak on 25M.
+    let mut failed = None;
+    let set = RatingSet::from_rows(movie_ids, rows.map_while(|row| row.map_err(|err| failed = Some(err)).ok()));
+    match failed {
+        Some(err) => Err(err.into()),
+        None => Ok((set, generation)),
+    }
 }
 
 /// Deletes what an interrupted build left (models that never became current), then registers a
