@@ -190,7 +190,7 @@ impl RecommendationsApi {
             let mut ranked = lists.picks(&ratings);
             let mut recommendations = Vec::with_capacity(limit);
             // Usually one batch: another is needed only when a pick's movie was deleted after
-            // the model was built, or the genre filter leaves fewer picks than asked for.
+            // the model's lists were read, and the batch lost it.
             while recommendations.len() < limit {
                 let mut batch = Vec::new();
                 while batch.len() < limit - recommendations.len() {
@@ -221,8 +221,8 @@ impl RecommendationsApi {
     }
 }
 
-/// Picks with the titles and genres of their movies and of the rated movies behind them, read
-/// in one statement. A pick whose movie no longer exists is left out.
+/// Picks with the titles and genres of their movies and of the rated movies behind them, each
+/// distinct movie looked up once. A pick whose movie no longer exists is left out.
 fn named(
     conn: &rusqlite::Connection,
     ratings: &[(i64, f64)],
