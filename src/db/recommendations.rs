@@ -239,8 +239,8 @@ pub fn scoring_lists(conn: &Connection, model_id: i64, per_movie: i64) -> Result
     Ok(rows.collect::<Result<_, _>>()?)
 }
 
-/// Titles and genres of the movies among `ids` that exist, by key one at a time: for the 25 or so
-/// movies of an answer this was quicker than one statement over `json_each`.
+/// Titles and genres of the movies among `ids` that exist, by key one at a time through one
+/// cached statement.
 pub fn movie_refs(conn: &Connection, ids: &[i64]) -> Result<HashMap<i64, MovieRef>, DbError> {
     let mut found = HashMap::with_capacity(ids.len());
     for &id in ids {
