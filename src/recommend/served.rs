@@ -32,7 +32,7 @@ pub struct ScoringLists {
 
 impl ScoringLists {
     /// Lists from `(movie, neighbour, similarity, co-raters)` rows, each movie's best first.
-    pub fn from_rows(model_id: i64, rows: Vec<(i64, i64, f64, i64)>) -> Self {
+    fn from_rows(model_id: i64, rows: Vec<(i64, i64, f64, i64)>) -> Self {
         let mut ids: Vec<i64> = rows.iter().flat_map(|&(movie, neighbour, ..)| [movie, neighbour]).collect();
         ids.sort_unstable();
         ids.dedup();
