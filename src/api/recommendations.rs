@@ -11,9 +11,12 @@ use serde::Serialize;
 use super::error::{AppError, ErrorBody};
 use super::json::FastJson;
 use super::ApiTags;
-use crate::db::{self, recommendations as store, Db, DbError};
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use crate::db::{self, recommendations as store, Db};
 use crate::model::recommendations::{
-    BecauseYouRated, Recommendation, RecommendationModel, SimilarMovie, SimilarMovies, UserRecommendations,
+    BecauseYouRated, MovieRef, Recommendation, RecommendationModel, SimilarMovie, SimilarMovies, UserRecommendations,
 };
 use crate::recommend::served::{ServedModel, UserPick};
 
@@ -107,8 +110,8 @@ fn not_built() -> AppError {
     }
 }
 
-/// The current model's id and scoring neighbours, or the 503.
-fn current(conn: &rusqlite::Connection) -> Result<(i64, i64), AppError> {
+/// The current model and the snapshot's data version, or the 503.
+fn current(conn: &rusqlite::Connection) -> Result<store::CurrentModel, AppError> {
     store::current_model_id(conn)?.ok_or_else(not_built)
 }
 
@@ -136,7 +139,7 @@ impl RecommendationsApi {
     ) -> ModelRead<SimilarMovies> {
         let (movie_id, limit) = (movie_id.0, limit.0.unwrap_or(10));
         let answer = self.db.read("recommendations.similar", move |tx| {
-            let (model_id, _) = current(tx)?;
+            let model_id = current(tx)?.model_id;
             let movie = store::movie_ref(tx, movie_id)?.ok_or_else(|| super::movies::no_movie(movie_id))?;
             let rows = store::neighbours(tx, model_id, movie_id, limit)?;
             if rows.is_empty() {
@@ -177,7 +180,7 @@ impl RecommendationsApi {
         let (user_id, limit, genre) = (user_id.0, limit.0.unwrap_or(10) as usize, genre.0);
         let served = self.served.clone();
         let answer = self.db.read("recommendations.user", move |tx| {
-            let (model_id, per_movie) = current(tx)?;
+            let store::CurrentModel { model_id, score_neighbours, data_generation } = current(tx)?;
             let genre_id = match &genre {
                 Some(name) => Some(db::movies::genre_ids(tx, std::slice::from_ref(name))?[0]),
                 None => None,
@@ -186,7 +189,7 @@ impl RecommendationsApi {
             if ratings.is_empty() {
                 return Err(super::users::no_user(user_id));
             }
-            let lists = served.lists(tx, model_id, per_movie)?;
+            let lists = served.lists(tx, model_id, score_neighbours)?;
             let mut ranked = lists.picks(&ratings);
             let mut recommendations = Vec::with_capacity(limit);
             // Usually one batch: another is needed only when a pick's movie was deleted after
@@ -202,7 +205,8 @@ impl RecommendationsApi {
                 if batch.is_empty() {
                     break;
                 }
-                recommendations.extend(named(tx, &ratings, batch)?);
+                let movies = served.movie_refs(tx, data_generation, &movie_ids(&batch))?;
+                recommendations.extend(named(&movies, &ratings, batch));
             }
             Ok(UserRecommendations { user_id, model_id, genre, recommendations })
         });
@@ -221,20 +225,20 @@ impl RecommendationsApi {
     }
 }
 
-/// Picks with the titles and genres of their movies and of the rated movies behind them, each
-/// distinct movie looked up once. A pick whose movie no longer exists is left out.
-fn named(
-    conn: &rusqlite::Connection,
-    ratings: &[(i64, f64)],
-    picks: Vec<UserPick>,
-) -> Result<Vec<Recommendation>, DbError> {
+/// The distinct movies of `picks`: the picks' own and the rated movies behind them.
+fn movie_ids(picks: &[UserPick]) -> Vec<i64> {
     let mut ids: Vec<i64> = picks
         .iter()
         .flat_map(|pick| std::iter::once(pick.movie_id).chain(pick.because.iter().map(|&(movie_id, _)| movie_id)))
         .collect();
     ids.sort_unstable();
     ids.dedup();
-    let movies = store::movie_refs(conn, &ids)?;
+    ids
+}
+
+/// Picks with the titles and genres of their movies and of the rated movies behind them. A pick
+/// whose movie no longer exists (absent from `movies`) is left out.
+fn named(movies: &HashMap<i64, Arc<MovieRef>>, ratings: &[(i64, f64)], picks: Vec<UserPick>) -> Vec<Recommendation> {
     let rating_of = |movie_id: i64| ratings.iter().find(|(id, _)| *id == movie_id).map_or(0.0, |(_, rating)| *rating);
     let named = picks.into_iter().filter_map(|pick| {
         let because = pick.because.iter().filter_map(|&(movie_id, contribution)| {
@@ -244,5 +248,5 @@ fn named(
         let because = because.collect();
         Some(Recommendation { movie: movies.get(&pick.movie_id)?.clone(), score: pick.score, because })
     });
-    Ok(named.collect())
+    named.collect()
 }

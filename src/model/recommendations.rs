@@ -1,5 +1,7 @@
 //! What the recommendation endpoints serve.
 
+use std::sync::Arc;
+
 use poem_openapi::Object;
 use serde::Serialize;
 
@@ -40,7 +42,8 @@ pub struct SimilarMovies {
 /// A rated movie that contributed to a pick.
 #[derive(Debug, Clone, Object, Serialize)]
 pub struct BecauseYouRated {
-    pub movie: MovieRef,
+    // Shared: the same rated movie is often behind several picks.
+    pub movie: Arc<MovieRef>,
     /// The user's rating of it.
     #[oai(validator(minimum(value = "0.5"), maximum(value = "5")))]
     pub rating: f64,
@@ -52,7 +55,7 @@ pub struct BecauseYouRated {
 /// A movie picked for a user.
 #[derive(Debug, Clone, Object, Serialize)]
 pub struct Recommendation {
-    pub movie: MovieRef,
+    pub movie: Arc<MovieRef>,
     /// The sum of its similarities to the movies the user rated, each weighted by the rating
     /// minus the user's mean.
     #[oai(validator(minimum(value = "0"), maximum(value = "1000000000")))]

@@ -315,3 +315,40 @@ fn a_movie_deleted_after_its_model_was_first_served_is_never_recommended_and_the
     let served: Vec<i64> = picks.iter().map(|pick| pick["movie"]["id"].as_i64().unwrap()).collect();
     assert_eq!(served, expected);
 }
+
+/// The server keeps the names it gave picks, for one data version: an edit through the API, and
+/// one by another connection to the file, are both in the next answer.
+#[test]
+fn picks_are_named_as_the_data_is_now_after_edits_through_the_api_and_by_another_process() {
+    let app = app(None);
+    build(&app, json!({}));
+    let before = get_json(&app.url("/api/users/1/recommendations?limit=5"), 200);
+    let top = before["recommendations"][0]["movie"]["id"].as_i64().unwrap();
+    let reason = before["recommendations"][0]["because"][0]["movie"]["id"].as_i64().unwrap();
+    let auth = format!("Bearer {TOKEN}");
+    let body = json!({"title": "Renamed Through The API (1999)"}).to_string();
+    let (status, _, answer) = send(
+        "PATCH",
+        &app.url(&format!("/api/movies/{top}")),
+        &[("Authorization", &auth), ("Content-Type", "application/json")],
+        Some(&body),
+    );
+    assert_eq!(status, 200, "{answer}");
+    let after = get_json(&app.url("/api/users/1/recommendations?limit=5"), 200);
+    assert_eq!(after["recommendations"][0]["movie"]["id"], top, "{after}");
+    assert_eq!(after["recommendations"][0]["movie"]["title"], "Renamed Through The API (1999)", "{after}");
+
+    // Another process's write: straight into the file, past the server.
+    let conn = app.db.connect();
+    conn.execute("UPDATE movies SET title = 'Renamed Elsewhere (2001)' WHERE movie_id = ?1", [reason]).unwrap();
+    let later = get_json(&app.url("/api/users/1/recommendations?limit=5"), 200);
+    let named: Vec<&Value> = later["recommendations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|pick| pick["because"].as_array().unwrap())
+        .filter(|because| because["movie"]["id"] == reason)
+        .collect();
+    assert!(!named.is_empty(), "{later}");
+    assert!(named.iter().all(|because| because["movie"]["title"] == "Renamed Elsewhere (2001)"), "{later}");
+}
