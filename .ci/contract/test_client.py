@@ -263,7 +263,7 @@ def test_lab_f_update_loses_nothing_with_f(admin: AuthenticatedClient, client: C
 
 def test_lab_index_compare_and_connection_pool(client: Client) -> None:
     report = lab_index_compare.sync_detailed(client=client, runs=3).parsed
-    assert any("USING INDEX ratings_user_id" in line for line in report.data.indexed.plan)
+    assert any("USING COVERING INDEX ratings_user_id" in line for line in report.data.indexed.plan)
     assert any(line.startswith("SCAN ratings") for line in report.data.unindexed.plan)
     assert report.data.speedup > 0
     pool = lab_connection_pool.sync_detailed(client=client).parsed

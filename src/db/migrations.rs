@@ -23,6 +23,7 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
     (12, "0012_audit_log", include_str!("../../migrations/0012_audit_log.sql")),
     (13, "0013_search_indexes", include_str!("../../migrations/0013_search_indexes.sql")),
     (14, "0014_neighbour_index", include_str!("../../migrations/0014_neighbour_index.sql")),
+    (15, "0015_ratings_by_user_covering", include_str!("../../migrations/0015_ratings_by_user_covering.sql")),
 ];
 
 /// The newest schema version this binary knows.

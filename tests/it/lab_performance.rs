@@ -43,7 +43,7 @@ fn check_comparison(app: &TestApp, query: &str, runs: usize) -> Value {
     let report = get_json(&app.url(&format!("{INDEX_COMPARE}{query}")), 200);
     let data = &report["data"];
     let (indexed, unindexed) = (&data["indexed"], &data["unindexed"]);
-    assert_eq!(indexed["plan"], serde_json::json!(["SEARCH ratings USING INDEX ratings_user_id (user_id=?)"]));
+    assert_eq!(indexed["plan"], serde_json::json!(["SEARCH ratings USING COVERING INDEX ratings_user_id (user_id=?)"]));
     assert_eq!(unindexed["plan"], serde_json::json!(["SCAN ratings"]));
 
     let rows = app.db.count("ratings");
