@@ -8,11 +8,11 @@
 #                               waits for /api/health; sets $server (its pid) and $port
 #   stop_server                 SIGTERM, up to 20 s for the graceful shutdown, then SIGKILL
 
-measure() {
-    local label=$1 url=$2 seconds=$3
+measure() { # LABEL URL SECONDS [WRK_LUA_SCRIPT]
+    local label=$1 url=$2 seconds=$3 script=(${4:+-s "$4"})
     # Warm up (the page cache, prepared statements), then measure.
-    wrk -t2 -c16 -d2s "$url" >/dev/null
-    wrk -t2 -c16 -d"${seconds}s" --latency "$url" | awk -v label="$label" '
+    wrk -t2 -c16 -d2s "${script[@]}" "$url" >/dev/null
+    wrk -t2 -c16 -d"${seconds}s" --latency "${script[@]}" "$url" | awk -v label="$label" '
         /Requests\/sec/ { rps = $2 }
         /^ +99%/ { p99 = $2 }
         /^ +50%/ { p50 = $2 }

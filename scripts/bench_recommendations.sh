@@ -14,6 +14,9 @@
 #    never writes to DB): the build's wall time and peak RSS on every core, then the same
 #    serving measurements as in 3 (on 25M one build by the task outlasts the measurement; it is
 #    cancelled at its end).
+# 3 and 4 also measure /api/users/{id}/recommendations for users drawn at random for each
+# request (every user with ratings equally likely), and for the user at the median of ratings
+# per user, the one at the 99th percentile, and the one with the most.
 #
 # BENCH_BINARY picks another binary than target/release/movielens (e.g. a debug build, to check
 # that the script runs; its figures mean nothing).
@@ -142,6 +145,37 @@ serving() {
     measure recommendations "$base/api/users/1/recommendations" "$seconds" >>"$out"
 }
 p99() { ms "$(awk -F'\t' -v l="$2" '$1 == l { print $4 }' "$1")"; }
+# users_by_size DB DIR: every user with ratings into DIR/users.lua (a wrk script that asks for
+# one at random per request); prints "user ratings" for the median user, the 99th percentile
+# and the user with the most ratings.
+users_by_size() {
+    python3 - "$1" "$2" <<'PY'
+import sqlite3, sys
+db = sqlite3.connect(f"file:{sys.argv[1]}?mode=ro", uri=True)
+counts = db.execute("SELECT user_id, count(*) FROM ratings GROUP BY user_id ORDER BY 2, 1").fetchall()
+with open(f"{sys.argv[2]}/users.txt", "w") as ids:
+    ids.writelines(f"{user}\n" for user, _ in counts)
+with open(f"{sys.argv[2]}/users.lua", "w") as lua:
+    lua.write(f"""local users = {{}}
+for line in io.lines("{sys.argv[2]}/users.txt") do users[#users + 1] = line end
+math.randomseed(os.time())
+request = function()
+    return wrk.format("GET", "/api/users/" .. users[math.random(#users)] .. "/recommendations")
+end
+""")
+for at in (len(counts) // 2, len(counts) * 99 // 100, len(counts) - 1):
+    print(*counts[at])
+PY
+}
+# by_size DB BASE OUT: recommendations for users at random, then for the three users above
+by_size() {
+    local db=$1 base=$2 out=$3
+    users_by_size "$db" "$work" >"$work/sizes"
+    measure "recommendations, users at random" "$base/" "$seconds" "$work/users.lua" >>"$out"
+    while read -r user ratings; do
+        measure "recommendations, $ratings ratings" "$base/api/users/$user/recommendations" "$seconds" >>"$out"
+    done <"$work/sizes"
+}
 
 echo "importing ml-latest-small..."
 "$binary" --db "$work/small.db" import "$data" >/dev/null
@@ -182,8 +216,9 @@ base="http://127.0.0.1:$port"
 wait_idle "$base"
 measure health "$base/api/health" "$seconds" >"$work/serve.tsv"
 serving "$base" "$work/serve-more.tsv"
+by_size "$work/small.db" "$base" "$work/serve-more.tsv"
 cat "$work/serve-more.tsv" >>"$work/serve.tsv"
-awk -F'\t' '{ printf "  %-24s %10s requests/s  p50 %8s  p99 %8s  non-2xx %s\n", $1, $2, $3, $4, $5 }' "$work/serve.tsv"
+awk -F'\t' '{ printf "  %-36s %10s requests/s  p50 %8s  p99 %8s  non-2xx %s\n", $1, $2, $3, $4, $5 }' "$work/serve.tsv"
 echo "  GET /api/movies/1 p99: idle $(p99 "$work/serve.tsv" "movie, idle") ms, during builds $(p99 "$work/serve.tsv" "movie, during a build") ms"
 for label in similar recommendations; do
     echo "  $label p99: $(p99 "$work/serve.tsv" "$label") ms"
@@ -208,8 +243,10 @@ target "build peak RSS, 25M" "$peak" 2048 MB
 start_server "$work/big.db" "$work/big.log"
 base="http://127.0.0.1:$port"
 serving "$base" "$work/big.tsv"
-awk -F'\t' '{ printf "  %-24s %10s requests/s  p50 %8s  p99 %8s  non-2xx %s\n", $1, $2, $3, $4, $5 }' "$work/big.tsv"
+by_size "$work/big.db" "$base" "$work/big.tsv"
+awk -F'\t' '{ printf "  %-36s %10s requests/s  p50 %8s  p99 %8s  non-2xx %s\n", $1, $2, $3, $4, $5 }' "$work/big.tsv"
 target "GET /api/movies/1 p99 during a build, 25M" "$(p99 "$work/big.tsv" "movie, during a build")" 20 ms
 target "similar p99, 25M" "$(p99 "$work/big.tsv" similar)" 10 ms
-target "recommendations p99, 25M" "$(p99 "$work/big.tsv" recommendations)" 10 ms
+target "recommendations p99, 25M, user 1" "$(p99 "$work/big.tsv" recommendations)" 10 ms
+target "recommendations p99, 25M, users at random" "$(p99 "$work/big.tsv" "recommendations, users at random")" 10 ms
 stop_server

@@ -226,16 +226,15 @@ pub fn user_ratings(conn: &Connection, user_id: i64) -> Result<Vec<(i64, f64)>, 
     Ok(rows.collect::<Result<_, _>>()?)
 }
 
-const SCORING_LISTS: &str = "SELECT movie_id, neighbour_id, similarity, co_raters FROM recommendation_neighbours
+const SCORING_LISTS: &str = "SELECT movie_id, neighbour_id, similarity FROM recommendation_neighbours
      WHERE model_id = ?1 AND rank <= ?2 ORDER BY movie_id, rank";
 
 /// The first `per_movie` neighbours of every movie in model `model_id` as (movie, neighbour,
-/// similarity, co-raters), each movie's best first: one walk of the model's primary key, in its
-/// order.
-pub fn scoring_lists(conn: &Connection, model_id: i64, per_movie: i64) -> Result<Vec<(i64, i64, f64, i64)>, DbError> {
+/// similarity), in movie order and each movie's best first: one walk of the model's primary key,
+/// in its order.
+pub fn scoring_lists(conn: &Connection, model_id: i64, per_movie: i64) -> Result<Vec<(i64, i64, f64)>, DbError> {
     let mut statement = conn.prepare(SCORING_LISTS)?;
-    let rows = statement
-        .query_map(params![model_id, per_movie], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?)))?;
+    let rows = statement.query_map(params![model_id, per_movie], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)))?;
     Ok(rows.collect::<Result<_, _>>()?)
 }
 

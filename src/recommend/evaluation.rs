@@ -81,20 +81,18 @@ pub fn evaluate(set: &RatingSet, params: &Params, control: &Control<'_>) -> Opti
     let by_user = Rows::group_ratings(users, &train);
     let popular = baselines::popularity(&train, movies);
     let damped = baselines::damped_mean(&train, movies);
+    let lists = scoring::Lists::from_neighbours(&neighbours, params.score_neighbours);
+    drop(neighbours);
     let quiet = Control { threads: control.threads, stop: control.stop, progress: &|_: usize| {} };
     let per_block = super::parallel::in_blocks(held_out.len(), 32, &quiet, |range| {
         let mut sums = [Figures::default(); 3];
         let mut scorer = scoring::Scorer::new(movies);
-        let scoring_list = |movie: u32| {
-            let list = &neighbours[movie as usize];
-            &list[..list.len().min(params.score_neighbours)]
-        };
         for held in &held_out[range] {
             let mine = by_user.row(held.user as usize);
             let rated: HashSet<u32> = mine.iter().map(|&(movie, _)| movie).collect();
             let ratings: Vec<(u32, f64)> = mine.iter().map(|&(movie, value)| (movie, f64::from(value))).collect();
             let weights = scoring::weights(&ratings);
-            let picks: Vec<u32> = scorer.rank(&weights, scoring_list).movies().take(TOP_N).collect();
+            let picks: Vec<u32> = scorer.rank(&weights, &lists).movies().take(TOP_N).collect();
             let rankings = [
                 picks,
                 baselines::first_unrated(&popular, &rated, TOP_N),

@@ -37,6 +37,55 @@ pub fn weights<T: Copy>(ratings: &[(T, f64)]) -> Vec<(T, f64)> {
     ratings.iter().map(|&(movie, rating)| (movie, rating - mean)).collect()
 }
 
+/// Every movie's scoring list in two flat arrays, one list after another in movie order: a rated
+/// movie's list is a slice of each, found through `starts`. A request reads thousands of lists;
+/// flat, each is one run of memory with no header to chase, and holds only what scoring reads.
+#[derive(Debug, Default)]
+pub struct Lists {
+    /// Where each movie's list starts, and one more: where the last one ends.
+    starts: Vec<u32>,
+    neighbours: Vec<u32>,
+    similarities: Vec<f64>,
+}
+
+impl Lists {
+    /// Lists of `movies` movies from `(movie, neighbour, similarity)` links, in movie order and
+    /// each movie's best first. A movie without links has an empty list.
+    pub fn from_links(movies: usize, links: impl IntoIterator<Item = (u32, u32, f64)>) -> Self {
+        let mut lists = Lists { starts: Vec::with_capacity(movies + 1), ..Lists::default() };
+        for (movie, neighbour, similarity) in links {
+            assert!(movie as usize >= lists.starts.len().saturating_sub(1), "links out of movie order");
+            while lists.starts.len() <= movie as usize {
+                lists.starts.push(Self::offset(lists.neighbours.len()));
+            }
+            lists.neighbours.push(neighbour);
+            lists.similarities.push(similarity);
+        }
+        while lists.starts.len() <= movies {
+            lists.starts.push(Self::offset(lists.neighbours.len()));
+        }
+        lists
+    }
+
+    /// The first `per_movie` of each of `lists` (a movie's list at its index), best first.
+    pub fn from_neighbours(lists: &[Vec<Neighbour>], per_movie: usize) -> Self {
+        let links = lists.iter().enumerate().flat_map(|(movie, list)| {
+            list.iter().take(per_movie).map(move |neighbour| (movie as u32, neighbour.movie, neighbour.similarity))
+        });
+        Self::from_links(lists.len(), links)
+    }
+
+    fn offset(at: usize) -> u32 {
+        u32::try_from(at).expect("fewer than 2^32 links")
+    }
+
+    /// A movie's list: its neighbours and their similarities.
+    fn list(&self, movie: u32) -> (&[u32], &[f64]) {
+        let range = self.starts[movie as usize] as usize..self.starts[movie as usize + 1] as usize;
+        (&self.neighbours[range.clone()], &self.similarities[range])
+    }
+}
+
 /// Scores users' picks over a catalogue of `movies` dense indices.
 #[derive(Debug)]
 pub struct Scorer {
@@ -104,33 +153,34 @@ impl Scorer {
     /// Scores every movie on the scoring list (`list`) of a movie the user rated, among
     /// `weights` (rated movie, weight), unless the user rated it. Yields the picks with a
     /// positive score, best first (ties by lower index).
-    pub fn rank<'a>(&mut self, weights: &[(u32, f64)], list: impl Fn(u32) -> &'a [Neighbour]) -> Ranking<'_> {
-        self.score(weights, list);
+    pub fn rank(&mut self, weights: &[(u32, f64)], lists: &Lists) -> Ranking<'_> {
+        self.score(weights, lists);
         Ranking { scorer: self }
     }
 
     /// [`Scorer::rank`] without the borrow: the picks come from [`Scorer::next_pick`] until
     /// [`Scorer::clear`].
-    pub(super) fn score<'a>(&mut self, weights: &[(u32, f64)], list: impl Fn(u32) -> &'a [Neighbour]) {
+    pub(super) fn score(&mut self, weights: &[(u32, f64)], lists: &Lists) {
         self.clear();
         for &(movie, _) in weights {
             self.state[movie as usize] = Slot::Rated;
             self.rated.push(movie);
         }
         for &(rated, weight) in weights {
-            for neighbour in list(rated) {
-                let slot = neighbour.movie as usize;
+            let (neighbours, similarities) = lists.list(rated);
+            for (&candidate, &similarity) in neighbours.iter().zip(similarities) {
+                let slot = candidate as usize;
                 match self.state[slot] {
                     Slot::Rated => continue,
                     Slot::Untouched => {
                         self.state[slot] = Slot::Candidate;
-                        self.touched.push(neighbour.movie);
+                        self.touched.push(candidate);
                     }
                     Slot::Candidate | Slot::Taken(_) => {}
                 }
-                let contribution = neighbour.similarity * weight;
+                let contribution = similarity * weight;
                 self.scores[slot] += contribution;
-                self.links.push(Link { candidate: neighbour.movie, rated, contribution });
+                self.links.push(Link { candidate, rated, contribution });
             }
         }
         let mut candidates = std::mem::take(&mut self.candidates).into_vec();
@@ -258,8 +308,9 @@ mod tests {
         ];
         // Ratings 5, 4 and 3 of movies 0, 1 and 4: mean 4, weights 1, 0 and -1.
         let weights = weights(&[(0u32, 5.0), (1, 4.0), (4, 3.0)]);
+        let flat = Lists::from_neighbours(&lists, usize::MAX);
         let mut scorer = Scorer::new(lists.len());
-        let picks: Vec<Pick> = scorer.rank(&weights, |movie| &lists[movie as usize]).collect();
+        let picks: Vec<Pick> = scorer.rank(&weights, &flat).collect();
         // Movie 2: 0.5 - 0.1; movie 3: 0.4 + 0 - 0.2. Movie 1 is rated.
         assert_eq!(picks.len(), 2);
         assert_eq!((picks[0].movie, picks[1].movie), (2, 3));
@@ -267,8 +318,7 @@ mod tests {
         assert_eq!(picks[0].because, vec![(0, 0.5)], "only positive contributions are named");
 
         // The scorer's buffers are clean for the next user: movie 0 is not rated by this one.
-        let again: Vec<u32> =
-            scorer.rank(&super::weights(&[(1u32, 5.0), (4, 3.0)]), |m| &lists[m as usize]).movies().collect();
+        let again: Vec<u32> = scorer.rank(&super::weights(&[(1u32, 5.0), (4, 3.0)]), &flat).movies().collect();
         assert_eq!(again, vec![0, 3]);
     }
 
@@ -308,10 +358,11 @@ mod tests {
         expected.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.movie.cmp(&b.movie)));
         assert!(expected.len() > 2 * PICKS_PER_PASS, "the test needs three passes: {}", expected.len());
 
+        let flat = Lists::from_neighbours(&lists, usize::MAX);
         let mut scorer = Scorer::new(movies as usize);
-        let halfway: Vec<Pick> = scorer.rank(&weights, |m| &lists[m as usize]).take(PICKS_PER_PASS + 3).collect();
+        let halfway: Vec<Pick> = scorer.rank(&weights, &flat).take(PICKS_PER_PASS + 3).collect();
         assert_eq!(halfway.len(), PICKS_PER_PASS + 3);
-        let picks: Vec<Pick> = scorer.rank(&weights, |m| &lists[m as usize]).collect();
+        let picks: Vec<Pick> = scorer.rank(&weights, &flat).collect();
         assert_eq!(picks.len(), expected.len());
         for (pick, expected) in picks.iter().zip(&expected) {
             assert_eq!((pick.movie, pick.because.len()), (expected.movie, expected.because.len()), "{pick:?}");

@@ -19,8 +19,7 @@ use std::sync::{Arc, Mutex};
 use foldhash::fast::FixedState;
 use rusqlite::Connection;
 
-use super::scoring::{self, Pick, Scorer};
-use super::Neighbour;
+use super::scoring::{self, Lists, Pick, Scorer};
 use crate::db::recommendations as store;
 use crate::db::DbError;
 use crate::model::recommendations::MovieRef;
@@ -35,23 +34,22 @@ pub struct ScoringLists {
     /// of ids, and the keys come from the database, not from clients.
     index: HashMap<i64, u32, FixedState>,
     /// Each movie's first neighbours, best first (empty for a movie that is only a neighbour).
-    lists: Vec<Vec<Neighbour>>,
+    lists: Lists,
     /// Scorers not in use: each holds buffers the size of the catalogue, so requests reuse them.
     idle_scorers: Mutex<Vec<Scorer>>,
 }
 
 impl ScoringLists {
-    /// Lists from `(movie, neighbour, similarity, co-raters)` rows, each movie's best first.
-    fn from_rows(model_id: i64, rows: Vec<(i64, i64, f64, i64)>) -> Self {
+    /// Lists from `(movie, neighbour, similarity)` rows in movie order, each movie's best first.
+    fn from_rows(model_id: i64, rows: Vec<(i64, i64, f64)>) -> Self {
         let mut ids: Vec<i64> = rows.iter().flat_map(|&(movie, neighbour, ..)| [movie, neighbour]).collect();
         ids.sort_unstable();
         ids.dedup();
         let index: HashMap<i64, u32, FixedState> = ids.iter().enumerate().map(|(at, &id)| (id, at as u32)).collect();
-        let mut lists = vec![Vec::new(); ids.len()];
-        for (movie, neighbour, similarity, co_raters) in rows {
-            let co_raters = co_raters.try_into().unwrap_or(u32::MAX);
-            lists[index[&movie] as usize].push(Neighbour { movie: index[&neighbour], similarity, co_raters });
-        }
+        // Dense indices follow the ids' order, so the rows' movie order carries over.
+        let links =
+            rows.into_iter().map(|(movie, neighbour, similarity)| (index[&movie], index[&neighbour], similarity));
+        let lists = Lists::from_links(ids.len(), links);
         ScoringLists { model_id, ids, index, lists, idle_scorers: Mutex::default() }
     }
 
@@ -65,7 +63,7 @@ impl ScoringLists {
             .collect();
         let idle = self.idle_scorers.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).pop();
         let mut scorer = idle.unwrap_or_else(|| Scorer::new(self.ids.len()));
-        scorer.score(&weights, |movie| &self.lists[movie as usize]);
+        scorer.score(&weights, &self.lists);
         Picks { lists: self, scorer: Some(scorer) }
     }
 }
