@@ -11,7 +11,7 @@
 //!
 //! The titles and genres that name the picks are kept too, for one data version at a time: each
 //! request reads the version in its transaction, and a request at a newer version drops the names
-//! held for an older one. A request never sees a name from another snapshot than its own.
+//! held for an older one. A request never sees a name from a snapshot other than its own.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
