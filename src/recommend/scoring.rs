@@ -150,7 +150,7 @@ impl Scorer {
         }
     }
 
-    /// Scores every movie on the scoring list (`list`) of a movie the user rated, among
+    /// Scores every movie on the scoring list (in `lists`) of a movie the user rated, among
     /// `weights` (rated movie, weight), unless the user rated it. Yields the picks with a
     /// positive score, best first (ties by lower index).
     pub fn rank(&mut self, weights: &[(u32, f64)], lists: &Lists) -> Ranking<'_> {
