@@ -1,6 +1,9 @@
 //! Similar movies and picks per user, served from the precomputed model; and the model itself.
 //! Until a model is built every one of them answers 503 with `Retry-After` and the task to run.
 
+use std::collections::HashMap;
+use std::sync::Arc;
+
 use poem::http::StatusCode;
 use poem_openapi::param::{Path, Query};
 use poem_openapi::payload::Json;
@@ -11,9 +14,6 @@ use serde::Serialize;
 use super::error::{AppError, ErrorBody};
 use super::json::FastJson;
 use super::ApiTags;
-use std::collections::HashMap;
-use std::sync::Arc;
-
 use crate::db::{self, recommendations as store, Db};
 use crate::model::recommendations::{
     BecauseYouRated, MovieRef, Recommendation, RecommendationModel, SimilarMovie, SimilarMovies, UserRecommendations,
@@ -111,8 +111,8 @@ fn not_built() -> AppError {
 }
 
 /// The current model and the snapshot's data version, or the 503.
-fn current(conn: &rusqlite::Connection) -> Result<store::CurrentModel, AppError> {
-    store::current_model_id(conn)?.ok_or_else(not_built)
+fn current(conn: &rusqlite::Connection) -> Result<store::ServingState, AppError> {
+    store::serving_state(conn)?.ok_or_else(not_built)
 }
 
 pub struct RecommendationsApi {
@@ -180,7 +180,7 @@ impl RecommendationsApi {
         let (user_id, limit, genre) = (user_id.0, limit.0.unwrap_or(10) as usize, genre.0);
         let served = self.served.clone();
         let answer = self.db.read("recommendations.user", move |tx| {
-            let store::CurrentModel { model_id, score_neighbours, data_generation } = current(tx)?;
+            let store::ServingState { model_id, score_neighbours, data_generation } = current(tx)?;
             let genre_id = match &genre {
                 Some(name) => Some(db::movies::genre_ids(tx, std::slice::from_ref(name))?[0]),
                 None => None,

@@ -256,9 +256,10 @@ pub fn has_genre(conn: &Connection, movie_id: i64, genre_id: i64) -> Result<bool
     Ok(statement.exists(params![movie_id, genre_id])?)
 }
 
-/// What a read of the current model needs to know, read in one statement.
+/// What serving a user's picks needs to know of the current model and the data, read in one
+/// statement.
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub struct CurrentModel {
+pub struct ServingState {
     pub model_id: i64,
     /// How many of each movie's neighbours score a pick.
     pub score_neighbours: i64,
@@ -267,14 +268,14 @@ pub struct CurrentModel {
 }
 
 /// The model that readers use, with the data version they read at; `None` before a first build.
-pub fn current_model_id(conn: &Connection) -> Result<Option<CurrentModel>, DbError> {
+pub fn serving_state(conn: &Connection) -> Result<Option<ServingState>, DbError> {
     let mut statement = conn.prepare_cached(
         "SELECT m.id, m.score_neighbours, g.generation
          FROM recommendation_current c JOIN recommendation_models m ON m.id = c.model_id, data_generation g
          WHERE c.id = 1 AND g.id = 1",
     )?;
     let found = statement.query_row([], |row| {
-        Ok(CurrentModel { model_id: row.get(0)?, score_neighbours: row.get(1)?, data_generation: row.get(2)? })
+        Ok(ServingState { model_id: row.get(0)?, score_neighbours: row.get(1)?, data_generation: row.get(2)? })
     });
     Ok(found.optional()?)
 }
