@@ -116,8 +116,9 @@ uncached25m() {
     echo "data: $db ($(du -m "$db" | cut -f1) MB)"
     local users
     users=$(users_of "$db")
-    # The data pages are served past the per-view cache.
-    start_server "$db" "$work/uncached25m.log" --cache-pages false || return 0
+    # The data pages are served past the per-view cache. No workers: an import queues a
+    # recommendations build, minutes of work on this set that would share the cores.
+    start_server "$db" "$work/uncached25m.log" --cache-pages false --no-worker || return 0
     local base=http://127.0.0.1:$port user
     echo "cold (first request after start, status and ms; load $(load)):"
     for user in $users; do
@@ -216,7 +217,8 @@ cached25m() {
     echo
     echo "== cached reads on an ml-25m-shaped set: wrk -t2 -c16, ${seconds} s each"
     db=$(database_25m)
-    start_server "$db" "$work/cached25m.log" || return 0
+    # No workers, as in uncached25m.
+    start_server "$db" "$work/cached25m.log" --no-worker || return 0
     for path in /api/genres "/api/movies?sort=-mean_rating"; do curl -sf "http://127.0.0.1:$port$path" >/dev/null; done
     header_row
     figure health /api/health

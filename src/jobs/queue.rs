@@ -9,6 +9,7 @@ use std::sync::Arc;
 
 use fang::{AsyncQueueError, AsyncQueueable, AsyncRunnable, FangTaskState, Scheduled, Task};
 use ring::digest::{digest, SHA256};
+use rusqlite::Transaction;
 use tokio::sync::Notify;
 use uuid::Uuid;
 
@@ -47,17 +48,32 @@ impl JobQueue {
     /// Queues `task` and wakes an idle worker of this process. A task type that is unique while
     /// queued (`uniq()`) returns the waiting task's id instead of queuing a second.
     pub async fn enqueue(&self, task: &dyn AsyncRunnable, when: Enqueue) -> Result<Uuid, DbError> {
+        self.enqueue_checked(task, when, |_| Ok::<_, DbError>(())).await
+    }
+
+    /// [`JobQueue::enqueue`], once `check` passes in the same transaction: what it checked still
+    /// holds when the task is queued. Nothing is queued if it fails.
+    pub async fn enqueue_checked<E>(
+        &self,
+        task: &dyn AsyncRunnable,
+        when: Enqueue,
+        check: impl FnOnce(&Transaction) -> Result<(), E> + Send + 'static,
+    ) -> Result<Uuid, E>
+    where
+        E: From<DbError> + Send + 'static,
+    {
         let new = new_task(task, when)?;
         let id = self
             .db
             .write("jobs.enqueue", move |tx| {
+                check(tx)?;
                 if let Some(hash) = &new.uniq_hash {
-                    if let Some(waiting) = store::find_waiting_by_hash(tx, hash)? {
+                    if let Some(waiting) = store::find_waiting_by_hash(tx, hash).map_err(DbError::from)? {
                         return Ok(waiting);
                     }
                 }
-                store::insert(tx, &new, now_ms())?;
-                Ok::<_, DbError>(new.id)
+                store::insert(tx, &new, now_ms()).map_err(DbError::from)?;
+                Ok::<_, E>(new.id)
             })
             .await?;
         self.wake.notify_one();

@@ -1,5 +1,6 @@
 //! Queuing a task by name with JSON arguments, checked first: nothing invalid enters the queue.
 
+use rusqlite::Transaction;
 use uuid::Uuid;
 
 use super::queue::{Enqueue, JobQueue};
@@ -62,30 +63,23 @@ impl Jobs {
             BuildError::UnknownTask(name) => SubmitError::UnknownTask(name),
             BuildError::Args(errors) => SubmitError::Args(errors),
         })?;
-        let references = built.references;
-        let missing = self
-            .queue
-            .db()
-            .read("jobs.check_args", move |tx| {
-                let movie_missing = match references.movie_id {
-                    Some(id) if !profiles::movie_exists(tx, id)? => Some(format!("no movie has id {id}")),
-                    _ => None,
-                };
-                let user_missing = match references.user_id {
-                    Some(id) if !ratings::user_exists(tx, id)? => Some(format!("no user has id {id}")),
-                    _ => None,
-                };
-                Ok::<_, DbError>(movie_missing.or(user_missing))
-            })
-            .await?;
-        if let Some(message) = missing {
-            return Err(SubmitError::NotFound(message));
-        }
         let waiting = self.queue.waiting().await?;
         if waiting >= self.max_queued {
             return Err(SubmitError::QueueFull(waiting));
         }
-        Ok(self.queue.enqueue(built.task.as_ref(), when).await?)
+        // The movie or user is looked up in the transaction that queues the task: no read of its
+        // own before the write, and no way for it to be deleted in between.
+        let references = built.references;
+        let exists = move |tx: &Transaction| match references.movie_id {
+            Some(id) if !profiles::movie_exists(tx, id)? => Err(SubmitError::NotFound(format!("no movie has id {id}"))),
+            _ => match references.user_id {
+                Some(id) if !ratings::user_exists(tx, id)? => {
+                    Err(SubmitError::NotFound(format!("no user has id {id}")))
+                }
+                _ => Ok(()),
+            },
+        };
+        self.queue.enqueue_checked(built.task.as_ref(), when, exists).await
     }
 
     /// Checks `args` for task `name` without queuing anything (for schedules).

@@ -171,6 +171,31 @@ fn nothing_invalid_enters_the_queue() {
     assert_eq!(app.db.count("job_results"), 0);
 }
 
+/// The movie is looked up in the transaction that queues the task, which concurrent submissions
+/// share (group commit): a 404 must take only its own task out of it.
+#[test]
+fn submissions_sharing_a_transaction_queue_the_valid_and_refuse_the_unknown() {
+    let app = app_with(|serve| serve.no_worker = true);
+    let answers: Vec<(i64, u16)> = std::thread::scope(|scope| {
+        let app = &app;
+        let threads: Vec<_> = (0..32)
+            .map(|i| {
+                scope.spawn(move || {
+                    let movie_id = if i % 2 == 0 { 1 } else { 900_000 + i };
+                    let body = json!({"name": "movie_stats", "args": {"movie_id": movie_id}});
+                    (movie_id, post_json(&app.url("/api/tasks"), TOKEN, &body).0)
+                })
+            })
+            .collect();
+        threads.into_iter().map(|thread| thread.join().unwrap()).collect()
+    });
+    for (movie_id, status) in &answers {
+        assert_eq!(*status, if *movie_id == 1 { 202 } else { 404 }, "movie {movie_id}");
+    }
+    assert_eq!(app.db.count("fang_tasks"), 16);
+    assert_eq!(app.db.count("job_results"), 16);
+}
+
 #[test]
 fn the_task_list_filters_and_pages_with_a_cursor() {
     let app = app_with(|serve| serve.no_worker = true);

@@ -122,16 +122,20 @@ fn run_in_savepoint(tx: &Transaction, work: Box<dyn TransactionWork>) -> Option<
         }
     };
     if !tx.is_autocommit() {
-        let end = if kept { "RELEASE write" } else { "ROLLBACK TO write; RELEASE write" };
-        if let Err(err) = housekeeping_sql(tx, end) {
+        let ended = match kept {
+            true => housekeeping_sql(tx, "RELEASE write"),
+            false => housekeeping_sql(tx, "ROLLBACK TO write").and_then(|()| housekeeping_sql(tx, "RELEASE write")),
+        };
+        if let Err(err) = ended {
             tracing::error!(error = %err, "could not end a write's savepoint");
         }
     }
     completion
 }
 
+/// Runs one statement of the batch's own; prepared once, as every write runs two.
 fn housekeeping_sql(tx: &Transaction, sql: &str) -> rusqlite::Result<()> {
-    statements::housekeeping(|| tx.execute_batch(sql))
+    statements::housekeeping(|| tx.prepare_cached(sql)?.execute([]).map(drop))
 }
 
 fn answer(done: Vec<Completion>, committed: Result<(), String>) {
