@@ -2,7 +2,7 @@
 //! (which operations need the admin token, which query parameters take a single value) and for
 //! the `Allow` header of a 405.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
 /// One documented operation.
@@ -24,7 +24,35 @@ struct DocumentedPath {
 
 /// Every documented operation, by path template and method.
 #[derive(Clone, Default)]
-pub struct Operations(Arc<Vec<DocumentedPath>>);
+pub struct Operations(Arc<Index>);
+
+/// The templates, found by a request's path on every request (the guard, the request context,
+/// the metrics): a template without parameters by the path itself, others among those with as
+/// many segments.
+#[derive(Default)]
+struct Index {
+    paths: Vec<DocumentedPath>,
+    literal: HashMap<String, usize>,
+    by_segment_count: Vec<Vec<usize>>,
+}
+
+impl Index {
+    fn new(paths: Vec<DocumentedPath>) -> Self {
+        let mut literal = HashMap::new();
+        let mut by_segment_count: Vec<Vec<usize>> = Vec::new();
+        for (at, path) in paths.iter().enumerate() {
+            if !path.template.iter().any(|part| part.starts_with('{')) {
+                literal.insert(format!("/{}", path.template.join("/")), at);
+            }
+            let count = path.template.len();
+            if by_segment_count.len() <= count {
+                by_segment_count.resize_with(count + 1, Vec::new);
+            }
+            by_segment_count[count].push(at);
+        }
+        Self { paths, literal, by_segment_count }
+    }
+}
 
 impl Operations {
     pub fn from_spec(spec_json: &str) -> Self {
@@ -48,20 +76,26 @@ impl Operations {
             }
             paths.push(DocumentedPath { text: Arc::from(template.as_str()), template: segments(template), by_method });
         }
-        Self(Arc::new(paths))
+        Self(Arc::new(Index::new(paths)))
     }
 
     /// The template `path` matches; as the router does, a literal segment wins over a parameter
     /// (`/api/movies/select-related` is not `/api/movies/{movie_id}`). Runs on every request (the
     /// guard, the metrics), so it compares segments without copying them.
     fn documented(&self, path: &str) -> Option<&DocumentedPath> {
+        let index = &*self.0;
+        if let Some(&at) = index.literal.get(path) {
+            return Some(&index.paths[at]);
+        }
+        let count = path.split('/').filter(|part| !part.is_empty()).count();
+        let candidates = index.by_segment_count.get(count)?.iter().map(|&at| &index.paths[at]);
         let matches = |template: &[String]| {
             let mut actual = path.split('/').filter(|part| !part.is_empty());
             template.iter().all(|part| actual.next().is_some_and(|actual| part.starts_with('{') || part == actual))
                 && actual.next().is_none()
         };
         let parameters = |template: &[String]| template.iter().filter(|part| part.starts_with('{')).count();
-        self.0.iter().filter(|path| matches(&path.template)).min_by_key(|path| parameters(&path.template))
+        candidates.filter(|path| matches(&path.template)).min_by_key(|path| parameters(&path.template))
     }
 
     /// The operations documented for the template that `path` matches, by method.
@@ -124,5 +158,18 @@ mod tests {
         assert_eq!(operations.find("GET", "/api/movies/select-related").unwrap().scalar_query_params, ["limit"]);
         assert_eq!(operations.template("/api/movies/7").as_deref(), Some("/api/movies/{movie_id}"));
         assert_eq!(operations.template("/api/movies/7/extra"), None);
+    }
+
+    #[test]
+    fn a_path_finds_its_template_however_its_slashes_are_written() {
+        let spec = r#"{"paths": {"/": {"get": {}}, "/api/genres": {"get": {}}, "/api/genres/{name}": {"get": {}}}}"#;
+        let operations = Operations::from_spec(spec);
+        for path in ["/api/genres", "/api/genres/", "//api//genres"] {
+            assert_eq!(operations.template(path).as_deref(), Some("/api/genres"), "{path}");
+        }
+        assert_eq!(operations.template("/api/genres/Drama/").as_deref(), Some("/api/genres/{name}"));
+        assert_eq!(operations.template("/").as_deref(), Some("/"));
+        assert_eq!(operations.template("/api"), None);
+        assert_eq!(operations.template("/api/genres/Drama/movies/more"), None);
     }
 }

@@ -68,8 +68,10 @@ impl<E: Endpoint> Endpoint for RequestContextEndpoint<E> {
             status = tracing::field::Empty,
             queries = tracing::field::Empty
         );
+        // The app's future is large (every layer inside this one); boxed, it is moved once, not
+        // again by each wrapper below (the task-locals, the span).
         let handled = REQUEST_ID.scope(id.clone(), async {
-            match self.inner.call(request).await {
+            match Box::pin(self.inner.call(request)).await {
                 Ok(output) => output.into_response(),
                 Err(err) => self.error_response(&err, &method, &path),
             }
