@@ -9,7 +9,7 @@
 #    workers; the time from the first task received to the last finished, from the task table.
 # 3. pickup: on an idle server, 200 no-op tasks one at a time; each one's start minus its
 #    receipt, from the task table.
-# 4. starvation: 4 workers busy with user profiles of the heaviest raters (a queue of 4,000)
+# 4. starvation: 4 workers busy with user profiles of the heaviest raters (a queue of 12,000, so that it outlasts the measurement)
 #    while wrk reads GET /api/movies/1; the same read on the idle server first, in the same run.
 # 5. memory: the server's resident set now and at its peak (VmRSS, VmHWM) after all of the above.
 #
@@ -55,6 +55,18 @@ report() { # passes lines through; "TARGET name figure limit unit" lines become 
         esac
     done
 }
+# An import queues a recommendations build: seconds of work on one worker, which would share the
+# cores with what is measured. Wait until the server has run it (and anything else queued).
+wait_for_idle_queue() {
+    for _ in $(seq 1200); do
+        busy=$(curl -s "http://127.0.0.1:$port/api/tasks/stats" |
+            python3 -c 'import json,sys; s=json.load(sys.stdin); print(sum(t["pending"] + t["running"] + t["retrying"] for t in s["by_name"]))')
+        [ "$busy" = 0 ] && return 0
+        sleep 0.1
+    done
+    echo "the queue did not drain in 120 s" >&2
+    return 1
+}
 ms() { awk -v v="$1" 'BEGIN { print (v ~ /ms$/) ? v + 0 : (v ~ /us$/) ? v / 1000 : v * 1000 }'; }
 
 echo "importing ml-latest-small..."
@@ -64,6 +76,7 @@ echo
 echo "== 1. enqueue latency through HTTP (wrk -t2 -c16, ${seconds} s; load $(load))"
 cp "$work/pristine.db" "$work/enqueue.db"
 start_server "$work/enqueue.db" "$work/enqueue.log" --max-queued-tasks 100000000
+wait_for_idle_queue
 base="http://127.0.0.1:$port"
 health=$(measure health "$base/api/health" "$seconds")
 enqueue=$(measure enqueue "$base/api/celery/task1/?movie_id=1" "$seconds")
@@ -77,6 +90,7 @@ echo
 echo "== 2-5. throughput, pickup, starvation and memory on one server (load $(load))"
 cp "$work/pristine.db" "$work/jobs.db"
 start_server "$work/jobs.db" "$work/jobs.log"
+wait_for_idle_queue
 base="http://127.0.0.1:$port"
 python3 - "$base" "$work/jobs.db" <<'EOF' | report
 import concurrent.futures, json, sqlite3, sys, time, urllib.request
@@ -141,6 +155,7 @@ echo
 echo "== 4. HTTP while 4 workers run user profiles (wrk -t2 -c16, ${seconds} s; load $(load))"
 cp "$work/pristine.db" "$work/starve.db"
 start_server "$work/starve.db" "$work/starve.log" --workers 4 --max-queued-tasks 100000
+wait_for_idle_queue
 base="http://127.0.0.1:$port"
 idle=$(measure idle "$base/api/movies/1" "$seconds")
 python3 - "$base" "$work/starve.db" <<'EOF'
@@ -153,7 +168,7 @@ def post(user):
     request = urllib.request.Request(f"{base}/api/tasks", body, {"Authorization": "Bearer bench-jobs-token", "Content-Type": "application/json"})
     urllib.request.urlopen(request).read()
 with concurrent.futures.ThreadPoolExecutor(16) as pool:
-    list(pool.map(post, [heavy[i % len(heavy)] for i in range(4000)]))
+    list(pool.map(post, [heavy[i % len(heavy)] for i in range(12000)]))
 EOF
 busy=$(measure busy "$base/api/movies/1" "$seconds")
 stats=$(curl -s "$base/api/tasks/stats" | python3 -c 'import json,sys; s=json.load(sys.stdin); t={x["name"]:x for x in s["by_name"]}["user_profile"]; print(t["succeeded"], s["queue_length"], len([w for w in s["workers"] if "current_task" in w]))')

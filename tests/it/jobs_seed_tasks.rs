@@ -84,6 +84,29 @@ fn task1_corrects_a_drifted_aggregate_and_says_so() {
     assert_eq!(result["drift"]["stored_rating_count"], actual + 7);
 }
 
+/// The check runs in a read and the correction in a write: a drift in the histogram alone must
+/// still reach the write.
+#[test]
+fn task1_corrects_a_histogram_that_drifted_alone() {
+    let Some(data) = real_data() else { return };
+    let app = spawn_app(Some(&data));
+    let histogram = |app: &TestApp| -> Vec<(f64, i64)> {
+        let conn = app.db.connect();
+        let mut statement = conn
+            .prepare(
+                "SELECT rating, count FROM movie_rating_histogram WHERE movie_id = 1 AND count > 0 ORDER BY rating",
+            )
+            .unwrap();
+        statement.query_map([], |row| Ok((row.get(0)?, row.get(1)?))).unwrap().map(Result::unwrap).collect()
+    };
+    let right = histogram(&app);
+    app.db.connect().execute("DELETE FROM movie_rating_histogram WHERE movie_id = 1 AND rating = 4.0", []).unwrap();
+    let result = run_seed_task(&app, "/api/celery/task1/?movie_id=1");
+    assert_eq!(result["drift"]["corrected"], true, "{result}");
+    assert_eq!(result["drift"]["histogram_rows_corrected"], 1, "{result}");
+    assert_eq!(histogram(&app), right, "the histogram was written again from the ratings");
+}
+
 #[test]
 fn task2_computes_a_users_profile_as_the_csv_gives_it() {
     let Some(data) = real_data() else { return };

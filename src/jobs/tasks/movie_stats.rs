@@ -40,17 +40,29 @@ impl AsyncRunnable for MovieStats {
         let movie_id = self.movie_id;
         let ratings = context.db().run("jobs.movie_stats.read", move |conn| profiles::movie_ratings(conn, movie_id));
         let ratings = ratings.await.map_err(failed)?;
-        let (figures, histogram_fixed) = context
+        // Checked in a read first: only drift, which is rare, takes the writer, where the check
+        // runs again before the correction.
+        let check = context
             .db()
-            .write("jobs.movie_stats.refresh", move |tx| aggregates::refresh_movie(tx, movie_id).map_err(DbError::from))
+            .read("jobs.movie_stats.check", move |tx| aggregates::check_movie(tx, movie_id).map_err(DbError::from))
             .await
             .map_err(failed)?;
+        let check = match check.needs_refresh() {
+            false => check,
+            true => context
+                .db()
+                .write("jobs.movie_stats.refresh", move |tx| {
+                    aggregates::refresh_movie(tx, movie_id).map_err(DbError::from)
+                })
+                .await
+                .map_err(failed)?,
+        };
+        let figures = check.figures;
         let drift = json!({
-            "corrected": figures.stored_count != figures.actual_count || figures.stored_sum != figures.actual_sum
-                || histogram_fixed > 0,
+            "corrected": check.figures_differ() || check.histogram_rows_differing > 0,
             "stored_rating_count": figures.stored_count,
             "stored_rating_sum": figures.stored_sum,
-            "histogram_rows_corrected": histogram_fixed,
+            "histogram_rows_corrected": check.histogram_rows_differing,
         });
         let mut result = describe(movie_id, &ratings);
         result["drift"] = drift;
