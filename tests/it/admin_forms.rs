@@ -2,7 +2,7 @@
 //! each field's problem shown next to it, CSRF, the sign-in guard, escaping, the delete
 //! confirmation's list, and the API seeing a web edit at once.
 
-use crate::admin_support::{assert_no_drift, spawn, TOKEN};
+use crate::admin_support::{assert_no_drift, spawn, spawn_quiet, TOKEN};
 use crate::common::web::{get_with_cookie, post_form, sign_in, Answer};
 use crate::common::{get_json, TestApp};
 
@@ -102,7 +102,7 @@ fn each_model_goes_through_create_edit_and_delete_in_its_forms() {
 
 #[test]
 fn each_field_shows_its_own_problem_next_to_it_and_nothing_is_written() {
-    let (app, _data) = spawn();
+    let (app, _data) = spawn_quiet();
     let (cookie, csrf) = session(&app);
     let cases: [(&str, Fields, &[&str]); 6] = [
         (
@@ -178,7 +178,7 @@ fn a_taken_id_or_an_unknown_movie_is_a_problem_on_the_form_not_a_server_error() 
 
 #[test]
 fn posts_without_the_csrf_token_or_with_another_are_refused_and_write_nothing() {
-    let (app, _data) = spawn();
+    let (app, _data) = spawn_quiet();
     let (cookie, csrf) = session(&app);
     let other = sign_in(&app.url(""), TOKEN);
     let others_csrf = get_with_cookie(&app.url("/admin/movies/new"), &other).csrf_field();

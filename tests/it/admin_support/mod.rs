@@ -17,6 +17,22 @@ pub fn spawn() -> (TestApp, tempfile::TempDir) {
     (common::spawn_app_with_token(Some(data.path()), TOKEN), data)
 }
 
+/// Like [`spawn`], with nothing in the background that writes on its own clock (workers
+/// registering and beating their heartbeat, the scheduler, the model build queued at start):
+/// for tests that compare the whole database before and after.
+pub fn spawn_quiet() -> (TestApp, tempfile::TempDir) {
+    let data = tempfile::tempdir().unwrap();
+    common::write_small_dataset(data.path());
+    let token = movielens::config::Secret(TOKEN.to_string());
+    let app = common::spawn_app_with(Some(data.path()), move |serve| {
+        serve.admin_token = Some(token);
+        serve.no_worker = true;
+        serve.jobs.no_scheduler = true;
+        serve.recommendations_at_start = false;
+    });
+    (app, data)
+}
+
 /// A write with the admin token (or `token`, if given: `None` sends none); returns the status and
 /// the body as JSON (`Null` for an empty body).
 pub fn write_as(app: &TestApp, token: Option<&str>, method: &str, path: &str, body: Option<&str>) -> (u16, Value) {
