@@ -38,13 +38,14 @@ impl AsyncRunnable for MovieStats {
     async fn run(&self, _queue: &dyn AsyncQueueable) -> Result<(), FangError> {
         let context = TaskContext::current();
         let movie_id = self.movie_id;
-        let ratings = context.db().run("jobs.movie_stats.read", move |conn| profiles::movie_ratings(conn, movie_id));
-        let ratings = ratings.await.map_err(failed)?;
-        // Checked in a read first: only drift, which is rare, takes the writer, where the check
-        // runs again before the correction.
-        let check = context
+        // The ratings and the check of the stored aggregates in one read, one snapshot: only
+        // drift, which is rare, takes the writer, where the check runs again before the
+        // correction.
+        let (ratings, check) = context
             .db()
-            .read("jobs.movie_stats.check", move |tx| aggregates::check_movie(tx, movie_id).map_err(DbError::from))
+            .read("jobs.movie_stats.read", move |tx| {
+                Ok::<_, DbError>((profiles::movie_ratings(tx, movie_id)?, aggregates::check_movie(tx, movie_id)?))
+            })
             .await
             .map_err(failed)?;
         let check = match check.needs_refresh() {
