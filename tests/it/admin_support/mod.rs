@@ -12,23 +12,27 @@ pub const TOKEN: &str = "admin-test-token";
 
 /// The app over the small data set (movies 1 to 3), with [`TOKEN`] as its admin token.
 pub fn spawn() -> (TestApp, tempfile::TempDir) {
-    let data = tempfile::tempdir().unwrap();
-    common::write_small_dataset(data.path());
-    (common::spawn_app_with_token(Some(data.path()), TOKEN), data)
+    spawn_with(|_| {})
 }
 
 /// Like [`spawn`], with nothing in the background that writes on its own clock (workers
 /// registering and beating their heartbeat, the scheduler, the model build queued at start):
 /// for tests that compare the whole database before and after.
 pub fn spawn_quiet() -> (TestApp, tempfile::TempDir) {
+    spawn_with(|serve| {
+        serve.no_worker = true;
+        serve.jobs.no_scheduler = true;
+        serve.recommendations_at_start = false;
+    })
+}
+
+fn spawn_with(configure: impl FnOnce(&mut movielens::config::ServeConfig)) -> (TestApp, tempfile::TempDir) {
     let data = tempfile::tempdir().unwrap();
     common::write_small_dataset(data.path());
     let token = movielens::config::Secret(TOKEN.to_string());
     let app = common::spawn_app_with(Some(data.path()), move |serve| {
         serve.admin_token = Some(token);
-        serve.no_worker = true;
-        serve.jobs.no_scheduler = true;
-        serve.recommendations_at_start = false;
+        configure(serve);
     });
     (app, data)
 }
