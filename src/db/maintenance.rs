@@ -53,34 +53,50 @@ async fn bound_wal(db: Db) {
     }
     let busy_timeout = Duration::from_millis(BUSY_TIMEOUT_MS.into());
     let mut ticks = tokio::time::interval(wal::CHECK_INTERVAL);
+    let mut failed_restarts = 0;
     loop {
         ticks.tick().await;
-        let bytes = wal::wal_bytes(&path);
-        if bytes <= wal::CHECKPOINT_THRESHOLD_BYTES {
+        let file_bytes = wal::wal_bytes(&path);
+        if file_bytes <= wal::CHECKPOINT_THRESHOLD_BYTES {
+            failed_restarts = 0;
             continue;
         }
-        // The bulk of the copy, and its sync, off the writer.
-        if let Some(conn) = &checkpointer {
-            let conn = conn.clone();
-            let copied = tokio::task::spawn_blocking(move || {
-                wal::checkpoint_passive(&conn.lock().unwrap_or_else(|poisoned| poisoned.into_inner()))
-            });
-            match copied.await {
-                Ok(Ok(())) => {}
-                Ok(Err(err)) => tracing::warn!(error = %err, "could not checkpoint the write-ahead log"),
-                Err(err) => tracing::warn!(error = %err, "the checkpoint failed"),
+        // The bulk of the copy, and its sync, off the writer. Without a checkpointer, the file's
+        // size is the best measure of the log's length there is.
+        let log_bytes = match &checkpointer {
+            Some(conn) => {
+                let conn = conn.clone();
+                let copied = tokio::task::spawn_blocking(move || {
+                    wal::checkpoint_passive(&conn.lock().unwrap_or_else(|poisoned| poisoned.into_inner()))
+                });
+                match copied.await {
+                    Ok(Ok(log_bytes)) => log_bytes,
+                    Ok(Err(err)) => {
+                        tracing::warn!(error = %err, "could not checkpoint the write-ahead log");
+                        file_bytes
+                    }
+                    Err(err) => {
+                        tracing::warn!(error = %err, "the checkpoint failed");
+                        file_bytes
+                    }
+                }
             }
+            None => file_bytes,
+        };
+        if log_bytes <= wal::RESTART_THRESHOLD_BYTES {
+            failed_restarts = 0;
+            continue;
         }
         // Then, rarely, the short step that starts the log again: it copies only what was written
         // during the copy above, and the writer waits for that.
-        if bytes > wal::RESTART_THRESHOLD_BYTES {
-            let patience = wal::restart_patience(bytes);
-            let restart = move |conn: &mut Connection| wal::checkpoint_restart(conn, patience, busy_timeout);
-            match db.writer.on_writer("wal.restart", restart).await {
-                Ok(restarted) => tracing::debug!(restarted, "started the write-ahead log again"),
-                Err(err) => tracing::warn!(error = %err, "could not start the write-ahead log again"),
-            }
+        let patience = wal::restart_patience(failed_restarts);
+        let restart = move |conn: &mut Connection| wal::checkpoint_restart(conn, patience, busy_timeout);
+        match db.writer.on_writer("wal.restart", restart).await {
+            Ok(true) => failed_restarts = 0,
+            Ok(false) => failed_restarts += 1,
+            Err(err) => tracing::warn!(error = %err, "could not start the write-ahead log again"),
         }
+        tracing::debug!(log_bytes, failed_restarts, "tried to start the write-ahead log again");
     }
 }
 

@@ -18,6 +18,9 @@
 //!   the checkpointer's copy, and at first does not wait for readers (new ones read the database
 //!   file; if an old one is still on the log, the next round tries again; see
 //!   [`restart_patience`]). Writes wait in the writer's queue meanwhile, not in SQLite's busy loop.
+//! - The log's length is the frame count the checkpointer's copy reports, not the file's size: the
+//!   file keeps its size when the log starts again (below), so after the first restart its size
+//!   says nothing about how much is written in it.
 //! - Truncating the log file, and growing it again, took 20 to 35 ms each time, stalling writes
 //!   behind the file system's journal: the file keeps its size up to
 //!   [`JOURNAL_SIZE_LIMIT_BYTES`] and is written over from the start.
@@ -40,27 +43,30 @@ pub const JOURNAL_SIZE_LIMIT_BYTES: i64 = 32 << 20;
 /// is short and the log keeps starting again.
 pub const CHECKPOINT_THRESHOLD_BYTES: u64 = 1 << 20;
 
-/// A log file larger than this has not been starting again on its own: it is started again.
+/// A log longer than this has not been starting again on its own: it is started again.
 /// Large, so that the writer waits for this rarely.
 pub const RESTART_THRESHOLD_BYTES: u64 = 16 << 20;
 
 /// How often the log's size is looked at (a `stat` of the file).
 pub const CHECK_INTERVAL: Duration = Duration::from_millis(50);
 
-/// How long the restarting step waits for readers that still use the log. At first not at all,
-/// since the writes queued behind it would wait as long, and the next round tries again; but a
-/// log twice past the threshold has met old readers every time, so then it waits this long (reads
-/// take a few milliseconds).
-const RESTART_PATIENCE: Duration = Duration::from_millis(20);
+/// How much longer each round of starting the log again waits for readers than the round before.
+const RESTART_PATIENCE_STEP: Duration = Duration::from_millis(25);
 
-/// How long to wait for readers when starting a log of `bytes` again (see [`RESTART_PATIENCE`]).
-pub fn restart_patience(bytes: u64) -> Duration {
-    if bytes > 2 * RESTART_THRESHOLD_BYTES {
-        RESTART_PATIENCE
-    } else {
-        Duration::ZERO
-    }
+/// The longest the writer waits for readers in one round.
+const RESTART_PATIENCE_MAX: Duration = Duration::from_millis(200);
+
+/// How long to wait for readers that still use the log, after `failed_rounds` rounds in a row
+/// that found one. At first not at all, since the writes queued behind the wait wait as long, and
+/// the next round tries again; but under constant reads some reader is always on the log, so each
+/// further round waits a little longer (reads take a few milliseconds, unless the machine is so
+/// busy that their threads wait for a core).
+pub fn restart_patience(failed_rounds: u32) -> Duration {
+    (RESTART_PATIENCE_STEP * failed_rounds).min(RESTART_PATIENCE_MAX)
 }
+
+const WAL_HEADER_BYTES: u64 = 32;
+const WAL_FRAME_HEADER_BYTES: u64 = 24;
 
 /// The path of the log beside a database file.
 pub fn wal_path(db_path: &Path) -> PathBuf {
@@ -75,10 +81,13 @@ pub fn wal_bytes(db_path: &Path) -> u64 {
 }
 
 /// On the checkpointer's own connection: copies what it can of the log into the database,
-/// waiting for no one.
-pub fn checkpoint_passive(conn: &Connection) -> Result<(), DbError> {
-    conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()))?;
-    Ok(())
+/// waiting for no one. Returns the log's length in bytes.
+pub fn checkpoint_passive(conn: &Connection) -> Result<u64, DbError> {
+    let frames: i64 = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |row| row.get(1))?;
+    let page_size: i64 = conn.pragma_query_value(None, "page_size", |row| row.get(0))?;
+    // A 32-byte file header, then each frame: a 24-byte header and one page.
+    Ok(u64::try_from(frames)
+        .map_or(0, |frames| WAL_HEADER_BYTES + frames * (WAL_FRAME_HEADER_BYTES + page_size.unsigned_abs())))
 }
 
 /// On the writer's connection: copies the rest of the log into the database and starts it again,
