@@ -9,7 +9,8 @@ use rusqlite::Connection;
 use tokio::task::JoinHandle;
 
 use super::connect::{configure, BUSY_TIMEOUT_MS};
-use super::{wal, Db, DbError};
+use super::wal::{self, LogStart};
+use super::{Db, DbError};
 
 /// The running upkeep tasks; [`Maintenance::stop`] ends them.
 pub struct Maintenance {
@@ -54,11 +55,14 @@ async fn bound_wal(db: Db) {
     let busy_timeout = Duration::from_millis(BUSY_TIMEOUT_MS.into());
     let mut ticks = tokio::time::interval(wal::CHECK_INTERVAL);
     let mut failed_restarts = 0;
+    // The log's length at the last look, and since when it has not changed.
+    let mut last_length = (0, tokio::time::Instant::now());
     loop {
         ticks.tick().await;
         let file_bytes = wal::wal_bytes(&path);
         if file_bytes <= wal::CHECKPOINT_THRESHOLD_BYTES {
             failed_restarts = 0;
+            last_length = (0, tokio::time::Instant::now());
             continue;
         }
         // The bulk of the copy, and its sync, off the writer. Without a checkpointer, the file's
@@ -83,6 +87,21 @@ async fn bound_wal(db: Db) {
             }
             None => file_bytes,
         };
+        if log_bytes != last_length.0 {
+            last_length = (log_bytes, tokio::time::Instant::now());
+        }
+        // Writes have stopped, and the file still has the size of the log before: cut it, waiting
+        // for no reader (the next look tries again).
+        if checkpointer.is_some() && last_length.1.elapsed() >= wal::QUIET_BEFORE_TRUNCATE {
+            let truncate = move |conn: &mut Connection| {
+                wal::checkpoint_and_start(conn, LogStart::Truncate, Duration::ZERO, busy_timeout)
+            };
+            match db.writer.on_writer("wal.truncate", truncate).await {
+                Ok(truncated) => tracing::debug!(file_bytes, truncated, "tried to truncate the quiet write-ahead log"),
+                Err(err) => tracing::warn!(error = %err, "could not truncate the write-ahead log"),
+            }
+            continue;
+        }
         if log_bytes <= wal::RESTART_THRESHOLD_BYTES {
             failed_restarts = 0;
             continue;
@@ -90,7 +109,8 @@ async fn bound_wal(db: Db) {
         // Then, rarely, the short step that starts the log again: it copies only what was written
         // during the copy above, and the writer waits for that.
         let patience = wal::restart_patience(failed_restarts);
-        let restart = move |conn: &mut Connection| wal::checkpoint_restart(conn, patience, busy_timeout);
+        let restart =
+            move |conn: &mut Connection| wal::checkpoint_and_start(conn, LogStart::Restart, patience, busy_timeout);
         match db.writer.on_writer("wal.restart", restart).await {
             Ok(true) => failed_restarts = 0,
             Ok(false) => failed_restarts += 1,

@@ -24,6 +24,9 @@
 //! - Truncating the log file, and growing it again, took 20 to 35 ms each time, stalling writes
 //!   behind the file system's journal: the file keeps its size up to
 //!   [`JOURNAL_SIZE_LIMIT_BYTES`] and is written over from the start.
+//! - Once writes stop, the file would keep the size of the longest log since the last restart (an
+//!   import or a model build leaves tens of megabytes). When the log's length has not changed for
+//!   [`QUIET_BEFORE_TRUNCATE`], the writer truncates it: nothing is being written to wait for it.
 //! - A process that runs no checkpointer (a command-line import) keeps SQLite's automatic one.
 //!
 //! `journal_size_limit` trims the file whenever the log starts again, so its size on disk is the
@@ -49,6 +52,9 @@ pub const RESTART_THRESHOLD_BYTES: u64 = 16 << 20;
 
 /// How often the log's size is looked at (a `stat` of the file).
 pub const CHECK_INTERVAL: Duration = Duration::from_millis(50);
+
+/// How long the log must go unwritten before its file is truncated.
+pub const QUIET_BEFORE_TRUNCATE: Duration = Duration::from_secs(2);
 
 /// How much longer each round of starting the log again waits for readers than the round before.
 const RESTART_PATIENCE_STEP: Duration = Duration::from_millis(25);
@@ -90,16 +96,30 @@ pub fn checkpoint_passive(conn: &Connection) -> Result<u64, DbError> {
         .map_or(0, |frames| WAL_HEADER_BYTES + frames * (WAL_FRAME_HEADER_BYTES + page_size.unsigned_abs())))
 }
 
+/// How the writer starts the log again.
+#[derive(Clone, Copy, Debug)]
+pub enum LogStart {
+    /// Written over from the start: under load, where growing the file again would stall writes.
+    Restart,
+    /// Cut to nothing: once writes have stopped.
+    Truncate,
+}
+
 /// On the writer's connection: copies the rest of the log into the database and starts it again,
 /// once no reader still uses it, waiting for them up to `patience`. Returns whether it got
 /// through; if not, the next round tries again.
-pub fn checkpoint_restart(
+pub fn checkpoint_and_start(
     conn: &Connection,
+    how: LogStart,
     patience: Duration,
     restore_busy_timeout: Duration,
 ) -> Result<bool, DbError> {
+    let sql = match how {
+        LogStart::Restart => "PRAGMA wal_checkpoint(RESTART)",
+        LogStart::Truncate => "PRAGMA wal_checkpoint(TRUNCATE)",
+    };
     conn.busy_timeout(patience)?;
-    let outcome = conn.query_row("PRAGMA wal_checkpoint(RESTART)", [], |row| row.get::<_, i64>(0));
+    let outcome = conn.query_row(sql, [], |row| row.get::<_, i64>(0));
     conn.busy_timeout(restore_busy_timeout)?;
     match outcome {
         Ok(busy) => Ok(busy == 0),

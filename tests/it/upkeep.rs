@@ -142,6 +142,30 @@ fn the_write_ahead_log_stays_small_under_reads_plus_writes() {
     assert!(largest < 40 << 20, "the log grew to {largest} bytes");
 }
 
+#[test]
+fn once_writes_stop_the_log_file_is_cut_to_nothing_and_keeps_every_write() {
+    let app = spawn_app_with(None, |serve| serve.admin_token = Some(Secret(TOKEN.to_string())));
+    let wal = app.db.path.with_file_name("movielens.db-wal");
+    let conn = app.db.connect();
+    let movie: i64 = conn.query_row("SELECT min(movie_id) FROM movies", [], |row| row.get(0)).unwrap();
+    let mut written = 0;
+    while std::fs::metadata(&wal).map_or(0, |metadata| metadata.len()) <= 2 << 20 {
+        post_rating(&app.url(""), movie, 4.0);
+        written += 1;
+        assert!(written < 20_000, "2 MB of log was never written");
+    }
+    let stopped = Instant::now();
+    loop {
+        if get_json(&app.url("/api/stats"), 200)["wal_bytes"].as_u64() == Some(0) {
+            break;
+        }
+        assert!(stopped.elapsed() < Duration::from_secs(30), "the quiet log was not truncated within 30 s");
+        thread::sleep(Duration::from_millis(100));
+    }
+    let kept: i64 = conn.query_row("SELECT count(*) FROM ratings WHERE user_id = 9999", [], |row| row.get(0)).unwrap();
+    assert_eq!(kept, written);
+}
+
 /// genre name → (movie count, rating count, rating sum), recomputed from movies and ratings.
 fn recomputed_genres(conn: &Connection) -> HashMap<String, (i64, i64, f64)> {
     conn.prepare(
