@@ -68,23 +68,7 @@ async fn bound_wal(db: Db) {
         // The bulk of the copy, and its sync, off the writer. Without a checkpointer, the file's
         // size is the best measure of the log's length there is.
         let log_bytes = match &checkpointer {
-            Some(conn) => {
-                let conn = conn.clone();
-                let copied = tokio::task::spawn_blocking(move || {
-                    wal::checkpoint_passive(&conn.lock().unwrap_or_else(|poisoned| poisoned.into_inner()))
-                });
-                match copied.await {
-                    Ok(Ok(log_bytes)) => log_bytes,
-                    Ok(Err(err)) => {
-                        tracing::warn!(error = %err, "could not checkpoint the write-ahead log");
-                        file_bytes
-                    }
-                    Err(err) => {
-                        tracing::warn!(error = %err, "the checkpoint failed");
-                        file_bytes
-                    }
-                }
-            }
+            Some(conn) => copy_log(conn.clone()).await.unwrap_or(file_bytes),
             None => file_bytes,
         };
         if log_bytes != last_length.0 {
@@ -117,6 +101,25 @@ async fn bound_wal(db: Db) {
             Err(err) => tracing::warn!(error = %err, "could not start the write-ahead log again"),
         }
         tracing::debug!(log_bytes, failed_restarts, "tried to start the write-ahead log again");
+    }
+}
+
+/// A `PASSIVE` checkpoint on the checkpointer's connection, on a blocking thread. Returns the
+/// log's length, or `None` (said in the log) when the checkpoint failed.
+async fn copy_log(conn: Arc<Mutex<Connection>>) -> Option<u64> {
+    let copied = tokio::task::spawn_blocking(move || {
+        wal::checkpoint_passive(&conn.lock().unwrap_or_else(|poisoned| poisoned.into_inner()))
+    });
+    match copied.await {
+        Ok(Ok(log_bytes)) => Some(log_bytes),
+        Ok(Err(err)) => {
+            tracing::warn!(error = %err, "could not checkpoint the write-ahead log");
+            None
+        }
+        Err(err) => {
+            tracing::warn!(error = %err, "the checkpoint failed");
+            None
+        }
     }
 }
 
