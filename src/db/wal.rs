@@ -29,8 +29,8 @@
 //!   [`QUIET_BEFORE_TRUNCATE`], the writer truncates it: nothing is being written to wait for it.
 //! - A process that runs no checkpointer (a command-line import) keeps SQLite's automatic one.
 //!
-//! `journal_size_limit` trims the file whenever the log starts again, so its size on disk is the
-//! log's length.
+//! `journal_size_limit` trims the file to [`JOURNAL_SIZE_LIMIT_BYTES`] whenever the log starts
+//! again; below that, the file's size is that of the longest log since it was last truncated.
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
