@@ -9,7 +9,7 @@ use rusqlite::Connection;
 use tokio::task::JoinHandle;
 
 use super::connect::{configure, BUSY_TIMEOUT_MS};
-use super::wal::{self, LogStart};
+use super::wal::{self, Checkpointer, LogStart};
 use super::{Db, DbError};
 
 /// The running upkeep tasks; [`Maintenance::stop`] ends them.
@@ -106,9 +106,9 @@ async fn bound_wal(db: Db) {
 
 /// A `PASSIVE` checkpoint on the checkpointer's connection, on a blocking thread. Returns the
 /// log's length, or `None` (said in the log) when the checkpoint failed.
-async fn copy_log(conn: Arc<Mutex<Connection>>) -> Option<u64> {
+async fn copy_log(conn: Arc<Mutex<Checkpointer>>) -> Option<u64> {
     let copied = tokio::task::spawn_blocking(move || {
-        wal::checkpoint_passive(&conn.lock().unwrap_or_else(|poisoned| poisoned.into_inner()))
+        conn.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).copy_passive()
     });
     match copied.await {
         Ok(Ok(log_bytes)) => Some(log_bytes),
@@ -125,8 +125,8 @@ async fn copy_log(conn: Arc<Mutex<Connection>>) -> Option<u64> {
 
 /// The checkpointer's connection: the pool's settings, without the statement recorder (a
 /// checkpoint is upkeep, not a request's work).
-fn open_checkpointer(path: &Path) -> Result<Connection, DbError> {
+fn open_checkpointer(path: &Path) -> Result<Checkpointer, DbError> {
     let mut conn = Connection::open(path)?;
     configure(&mut conn, false, false)?;
-    Ok(conn)
+    Checkpointer::new(conn)
 }

@@ -86,14 +86,25 @@ pub fn wal_bytes(db_path: &Path) -> u64 {
     std::fs::metadata(wal_path(db_path)).map_or(0, |metadata| metadata.len())
 }
 
-/// On the checkpointer's own connection: copies what it can of the log into the database,
-/// waiting for no one. Returns the log's length in bytes.
-pub fn checkpoint_passive(conn: &Connection) -> Result<u64, DbError> {
-    let frames: i64 = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |row| row.get(1))?;
-    let page_size: i64 = conn.pragma_query_value(None, "page_size", |row| row.get(0))?;
-    // A 32-byte file header, then each frame: a 24-byte header and one page.
-    Ok(u64::try_from(frames)
-        .map_or(0, |frames| WAL_HEADER_BYTES + frames * (WAL_FRAME_HEADER_BYTES + page_size.unsigned_abs())))
+/// The checkpointer's own connection, and the size of one frame of the log.
+pub struct Checkpointer {
+    conn: Connection,
+    frame_bytes: u64,
+}
+
+impl Checkpointer {
+    pub fn new(conn: Connection) -> Result<Self, DbError> {
+        let page_size: i64 = conn.pragma_query_value(None, "page_size", |row| row.get(0))?;
+        // Each frame is a 24-byte header and one page.
+        Ok(Self { conn, frame_bytes: WAL_FRAME_HEADER_BYTES + page_size.unsigned_abs() })
+    }
+
+    /// Copies what it can of the log into the database, waiting for no one. Returns the log's
+    /// length in bytes.
+    pub fn copy_passive(&self) -> Result<u64, DbError> {
+        let frames: i64 = self.conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |row| row.get(1))?;
+        Ok(u64::try_from(frames).map_or(0, |frames| WAL_HEADER_BYTES + frames * self.frame_bytes))
+    }
 }
 
 /// How the writer starts the log again.
